@@ -1,0 +1,1 @@
+"""Pure capacity maths on a snapshot. No I/O, no NetBox client."""

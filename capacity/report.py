@@ -1,0 +1,197 @@
+"""The capacity report as plain data: the JSON contract other tools read.
+
+Top-level keys: `racks`, `feeds`, `ups`, `gensets`, `uplinks`, `bandwidth`, `clusters`,
+`sites`, `findings`. Rows name objects by their names (site slug, rack name, panel name),
+never by snapshot keys, so a report from NetBox equals the report of the file it was
+loaded from. Metadata (source, time) is added by the caller under `meta`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Any
+
+from capacity.results import CapacityResult
+from inventory.model import Snapshot
+
+REPORT_SECTIONS = ("racks", "feeds", "ups", "gensets", "uplinks", "bandwidth", "clusters", "sites", "findings")
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort `R2` before `R10`."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
+
+
+def select_sites(snapshot: Snapshot, wanted: list[str] | tuple[str, ...] | None) -> set[str]:
+    """Site keys matching slugs or names (case-insensitive); all sites when none wanted."""
+    from inventory.errors import InputError
+
+    if not wanted:
+        return {s.key for s in snapshot.sites}
+    chosen: set[str] = set()
+    for w in wanted:
+        matches = {s.key for s in snapshot.sites if w.lower() in (s.slug.lower(), s.name.lower(), s.key.lower())}
+        if not matches:
+            known = ", ".join(sorted(s.slug for s in snapshot.sites)) or "none"
+            raise InputError(f"unknown site {w!r} (known sites: {known})")
+        chosen |= matches
+    return chosen
+
+
+def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | None = None) -> dict[str, Any]:
+    """Assemble every section; `sites` (site keys) restricts the rows."""
+    site_of = {s.key: s for s in snapshot.sites}
+    wanted = sites if sites is not None else set(site_of)
+    racks = {r.key: r for r in snapshot.racks}
+    locations = {loc.key: loc.name for loc in snapshot.locations}
+    tenants = {t.key: t.name for t in snapshot.tenants}
+    panels = {p.key: p for p in snapshot.power_panels}
+    ups_names = {u.key: u.name for u in snapshot.ups}
+    feed_names = {f.key: f.name for f in snapshot.power_feeds}
+
+    def slug(site_key: str) -> str:
+        return site_of[site_key].slug
+
+    rack_rows = []
+    for key, rack in racks.items():
+        if rack.site not in wanted:
+            continue
+        sp = result.space[key]
+        pw = result.racks_power[key]
+        rack_rows.append({
+            "site": slug(rack.site),
+            "location": locations.get(rack.location) if rack.location else None,
+            "name": rack.name,
+            "status": rack.status,
+            "role": rack.role,
+            "tenant": tenants.get(rack.tenant) if rack.tenant else None,
+            "u_height": rack.u_height,
+            "utilization_pct": sp.utilization_pct,
+            "used_u": sp.used_u,
+            "reserved_u": sp.reserved_u,
+            "free_u": sp.free_u,
+            "free_u_front": sp.free_u_front,
+            "free_u_rear": sp.free_u_rear,
+            "largest_free_block_u": sp.largest_free_block_u,
+            "weight_kg": sp.weight_kg,
+            "max_weight_kg": sp.max_weight_kg,
+            "open_for_colocation": sp.open_for_colocation,
+            "closed_reason": sp.closed_reason,
+            "power_utilization_pct": pw.power_utilization_pct,
+            "available_va": pw.available_va,
+            "allocated_va": pw.allocated_va,
+            "load_va": pw.load_va,
+            "failover_load_va": pw.failover_load_va,
+            "failover_available_va": pw.failover_available_va,
+            "failover_headroom_va": pw.failover_headroom_va,
+            "failover_safe": pw.failover_safe,
+            "feeds": sorted((feed_names[f] for f in pw.feeds), key=natural_key),
+        })
+    rack_rows.sort(key=lambda r: (r["site"], natural_key(r["location"] or ""), natural_key(r["name"])))
+
+    feed_rows = []
+    for fp in result.feeds.values():
+        if fp.site not in wanted:
+            continue
+        feed_rows.append({
+            "site": slug(fp.site),
+            "name": fp.name,
+            "panel": fp.panel,
+            "rack": fp.rack_name,
+            "status": fp.status,
+            "type": fp.type,
+            "phase": fp.phase,
+            "ups": ups_names.get(fp.ups) if fp.ups else None,
+            "available_va": fp.available_va,
+            "allocated_va": fp.allocated_va,
+            "load_va": fp.load_va,
+            "committed_va": fp.committed_va,
+            "failover_load_va": fp.failover_load_va,
+            "headroom_va": fp.headroom_va,
+            "failover_headroom_va": fp.failover_headroom_va,
+        })
+    feed_rows.sort(key=lambda f: (f["site"], natural_key(f["panel"]), natural_key(f["name"])))
+
+    def source_rows(items: dict) -> list[dict[str, Any]]:
+        rows = []
+        for sp in items.values():
+            if sp.site not in wanted:
+                continue
+            row = asdict(sp)
+            row.pop("key")
+            row["site"] = slug(sp.site)
+            rows.append(row)
+        return sorted(rows, key=lambda r: (r["site"], natural_key(r["name"])))
+
+    uplink_rows = sorted(
+        ({"site": slug(u.site), "name": u.name, "provider": u.provider, "commit_kbps": u.commit_kbps}
+         for u in result.uplinks.values() if u.site in wanted),
+        key=lambda r: (r["site"], natural_key(r["name"])),
+    )
+    bandwidth_rows = []
+    for site_key, bw in result.bandwidth.items():
+        if site_key not in wanted:
+            continue
+        row = asdict(bw)
+        row["site"] = slug(site_key)
+        bandwidth_rows.append(row)
+    bandwidth_rows.sort(key=lambda r: r["site"])
+
+    cluster_rows = source_rows(result.clusters)
+
+    finding_rows = sorted(
+        ({"kind": f.kind, "severity": f.severity, "object": f.object, "message": f.message,
+          "site": slug(f.site) if f.site in site_of else f.site}
+         for f in result.findings if f.site is None or f.site in wanted),
+        key=lambda f: (f["severity"] != "error", f["kind"], natural_key(f["object"])),
+    )
+
+    return {
+        "sites": _site_summaries(snapshot, wanted, rack_rows, feed_rows, bandwidth_rows, cluster_rows),
+        "racks": rack_rows,
+        "feeds": feed_rows,
+        "ups": source_rows(result.ups),
+        "gensets": source_rows(result.gensets),
+        "uplinks": uplink_rows,
+        "bandwidth": bandwidth_rows,
+        "clusters": cluster_rows,
+        "findings": finding_rows,
+    }
+
+
+def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], feeds: list[dict],
+                    bandwidth: list[dict], clusters: list[dict]) -> list[dict[str, Any]]:
+    """Per site totals: the one-line answer to "how much is left where"."""
+    by_site: dict[str, dict[str, Any]] = {}
+    for site in snapshot.sites:
+        if site.key not in wanted:
+            continue
+        by_site[site.slug] = {
+            "site": site.slug, "name": site.name, "racks": 0, "racks_open": 0,
+            "total_u": 0, "free_u": 0.0, "largest_free_block_u": 0.0,
+            "available_va": 0, "load_va": 0, "racks_failover_unsafe": 0,
+        }
+    for r in racks:
+        s = by_site[r["site"]]
+        s["racks"] += 1
+        s["total_u"] += r["u_height"]
+        if r["open_for_colocation"]:
+            s["racks_open"] += 1
+            s["free_u"] += r["free_u"]
+            s["largest_free_block_u"] = max(s["largest_free_block_u"], r["largest_free_block_u"])
+        s["available_va"] += r["available_va"]
+        s["load_va"] += r["load_va"]
+        s["racks_failover_unsafe"] += 0 if r["failover_safe"] else 1
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for c in clusters:
+        grouped[c["site"]].append(c)
+    for slug_, s in by_site.items():
+        bw = next((b for b in bandwidth if b["site"] == slug_), None)
+        s["bandwidth_free_kbps"] = bw["free_kbps"] if bw else None
+        cl = grouped.get(slug_, [])
+        s["vcpus_free"] = sum(c["vcpus_free"] for c in cl) if cl else None
+        s["memory_gb_free"] = sum(c["memory_gb_free"] for c in cl) if cl else None
+        s["disk_gb_free"] = sum(c["disk_gb_free"] for c in cl) if cl else None
+    return sorted(by_site.values(), key=lambda s: s["site"])

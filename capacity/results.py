@@ -1,0 +1,152 @@
+"""Result types of the capacity maths: plain dataclasses, the contract between modules.
+
+Field names carry units (`_va`, `_u`, `_kbps`, `_mbps`, `_gb`). Percentages are floats
+in 0..100 (or above when overloaded). `None` means "not known" (no data), never zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Finding:
+    """A data-quality or safety observation a person should act on."""
+
+    kind: str  # e.g. "no_draw_data", "uncabled_feed", "rack_without_feeds", "overlap"
+    severity: str  # "warning" | "error"
+    object: str  # human name of what it is about, e.g. "rack R01", "device web-01"
+    message: str
+    site: str | None = None
+
+
+@dataclass
+class RackSpace:
+    key: str
+    site: str
+    name: str
+    u_height: int
+    status: str
+    role: str | None
+    tenant: str | None
+    utilization_pct: float  # NetBox-exact Rack.get_utilization()
+    used_u: float  # units occupied by devices on either face (NetBox's sense, excluded types off)
+    reserved_u: float  # units reserved and not occupied
+    free_u: float  # placeable units: free on both faces and not reserved
+    free_u_front: float  # free on the front face and not reserved
+    free_u_rear: float
+    largest_free_block_u: float  # largest contiguous run of free_u (both faces)
+    largest_free_block_front_u: float
+    largest_free_block_rear_u: float
+    weight_kg: float | None  # known weight of the rack's devices
+    max_weight_kg: float | None
+    open_for_colocation: bool
+    closed_reason: str | None = None
+
+
+@dataclass
+class FeedPower:
+    key: str
+    name: str
+    panel: str  # panel name
+    site: str
+    rack: str | None  # rack key
+    rack_name: str | None
+    status: str
+    type: str  # primary | redundant
+    phase: str
+    available_va: int  # NetBox-exact PowerFeed.available_power
+    allocated_va: int  # NetBox's allocated draw of the ports cabled to the feed
+    load_va: int  # this project's load: allocated, else maximum draw, through PDUs; + commitments
+    committed_va: int  # part of load_va promised to approved, not installed requests
+    failover_load_va: int  # load after the other side of the rack fails
+    headroom_va: int  # available - load
+    failover_headroom_va: int  # available - failover load
+    ups: str | None  # UPS key through the panel
+    devices_without_draw: int = 0
+
+
+@dataclass
+class RackPower:
+    key: str
+    available_va: int  # sum over the rack's feeds
+    allocated_va: int
+    load_va: int
+    failover_load_va: int  # worst surviving feed's load when the other side fails
+    failover_available_va: int  # available of that surviving feed (or side)
+    failover_headroom_va: int
+    power_utilization_pct: float  # NetBox-exact Rack.get_power_utilization()
+    feeds: list[str] = field(default_factory=list)  # feed keys
+    failover_safe: bool = True
+
+
+@dataclass
+class SourcePower:
+    """A UPS or a genset."""
+
+    key: str
+    name: str
+    site: str
+    kind: str  # "ups" | "genset"
+    rated_va: int
+    capacity_va: int  # rated x derating
+    load_va: int
+    failover_load_va: int  # after the partner in its redundancy group fails
+    headroom_va: int
+    failover_headroom_va: int
+    utilization_pct: float
+    redundancy_group: str | None = None
+
+
+@dataclass
+class UplinkCapacity:
+    key: str
+    name: str
+    site: str
+    provider: str
+    commit_kbps: int
+
+
+@dataclass
+class SiteBandwidth:
+    site: str
+    commit_kbps: int  # sum of active uplinks
+    allocatable_kbps: int  # after oversubscription (and N+1 if configured)
+    allocated_kbps: int  # devices' allocations + commitments
+    committed_kbps: int
+    free_kbps: int
+    failover_allocatable_kbps: int  # with the largest uplink down
+
+
+@dataclass
+class ClusterCapacity:
+    key: str
+    name: str
+    site: str
+    hosts: int
+    vcpus_capacity: float  # after overcommit and N+1
+    memory_gb_capacity: float
+    disk_gb_capacity: float
+    vcpus_used: float
+    memory_gb_used: float
+    disk_gb_used: float
+    vcpus_free: float
+    memory_gb_free: float
+    disk_gb_free: float
+
+
+@dataclass
+class CapacityResult:
+    """Everything `compute_capacity` produces for one snapshot."""
+
+    space: dict[str, RackSpace]
+    feeds: dict[str, FeedPower]
+    racks_power: dict[str, RackPower]
+    ups: dict[str, SourcePower]
+    gensets: dict[str, SourcePower]
+    uplinks: dict[str, UplinkCapacity]
+    bandwidth: dict[str, SiteBandwidth]
+    clusters: dict[str, ClusterCapacity]
+    findings: list[Finding]
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The `colo` command line: thin wrappers that call one library function each."""

@@ -1,0 +1,149 @@
+"""`colo capacity report` and `colo capacity check`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from capacity.policy import Policy
+from colo_cli.config import config_file, load_policy
+from inventory.errors import InputError
+from inventory.sources import Loaded, open_snapshot
+
+SOURCE_HELP = "demo, netbox, or a snapshot file (YAML/JSON). Default: netbox when NETBOX_URL is set, else demo."
+
+
+@click.group()
+def capacity() -> None:
+    """Remaining capacity: space, power, UPS, genset, bandwidth, hosting."""
+
+
+def _load(source: str | None, sites: tuple[str, ...], config: Path | None, insecure: bool,
+          requests_dir: Path | None, progress: bool) -> tuple[Loaded, Policy]:
+    path = config_file(config)
+    policy = load_policy(path)
+    loaded = open_snapshot(source, sites=list(sites) or None, config_path=path, insecure=insecure,
+                           progress=progress)
+    if loaded.notice:
+        click.echo(loaded.notice, err=True)
+    loaded.snapshot = _with_commitments(loaded.snapshot, requests_dir)
+    return loaded, policy
+
+
+def _with_commitments(snapshot: Any, requests_dir: Path | None) -> Any:
+    """Add capacity promised to approved, not yet installed requests (DESIGN §5)."""
+    try:
+        from playbooks.commitments import apply_commitments
+    except ModuleNotFoundError:
+        return snapshot
+    return apply_commitments(snapshot, requests_dir)
+
+
+def _common(func: Any) -> Any:
+    options = [
+        click.option("--source", default=None, help=SOURCE_HELP),
+        click.option("--site", "sites", multiple=True, help="Site slug or name (repeatable). Default: all."),
+        click.option("--config", type=click.Path(path_type=Path), default=None,
+                     help="Configuration file (default: $COLO_CONFIG, ./colo.yaml, ~/.config/colo/config.yaml)."),
+        click.option("--insecure", is_flag=True, help="Do not verify NetBox's TLS certificate."),
+        click.option("--requests-dir", type=click.Path(path_type=Path), default=None,
+                     help="Request files whose approved capacity counts as committed "
+                          "(default: $COLO_REQUESTS_DIR or ./requests)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@capacity.command("report")
+@_common
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "html"]), default="table",
+              show_default=True, help="Output format. csv: one row per rack; xlsx: a sheet per section.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print timing and the number of HTTP requests made.")
+def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, insecure: bool,
+               requests_dir: Path | None, fmt: str, output: Path | None, verbose: bool) -> None:
+    """Print the capacity report of every rack, feed, UPS, genset, uplink and cluster."""
+    import time
+
+    from capacity.engine import compute_capacity
+    from capacity.report import build_report, select_sites
+    from reports import tables
+
+    started = time.perf_counter()
+    loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=sys.stderr.isatty())
+    loaded_at = time.perf_counter()
+    wanted = select_sites(loaded.snapshot, list(sites))
+    result = compute_capacity(loaded.snapshot, policy)
+    report = build_report(loaded.snapshot, result, wanted)
+    report["meta"] = {
+        "source": loaded.source,
+        "generated_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "sites": sorted(s["site"] for s in report["sites"]),
+    }
+    computed_at = time.perf_counter()
+
+    data: str | bytes
+    if fmt == "json":
+        data = tables.render_json(report)
+    elif fmt == "csv":
+        data = tables.render_csv(report)
+    elif fmt == "xlsx":
+        if output is None and sys.stdout.isatty():
+            raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
+        data = tables.render_xlsx(report)
+    elif fmt == "html":
+        from reports.capacity_html import build_elevations, render_capacity_html
+
+        data = render_capacity_html(report, snapshot_elevations=build_elevations(loaded.snapshot),
+                                    generated_at=report["meta"]["generated_at"], source=loaded.source)
+    else:
+        data = tables.render_table(report)
+    _emit(data, output)
+    if verbose:
+        requests = f", {loaded.requests_made} HTTP requests" if loaded.requests_made is not None else ""
+        click.echo(f"loaded in {loaded_at - started:.2f} s{requests}; computed in "
+                   f"{computed_at - loaded_at:.2f} s", err=True)
+
+
+def _emit(data: str | bytes, output: Path | None) -> None:
+    if output is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            click.echo(data, nl=False)
+        return
+    from inventory.files import write_atomic
+
+    write_atomic(output, data)
+    click.echo(f"wrote {output}", err=True)
+
+
+@capacity.command("check")
+@click.argument("request_file", type=click.Path(path_type=Path))
+@_common
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], config: Path | None,
+              insecure: bool, requests_dir: Path | None, fmt: str) -> None:
+    """Check whether the servers/hosting in REQUEST_FILE fit, and where.
+
+    Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
+    """
+    from capacity.engine import compute_capacity
+    from capacity.fit import check_fit, format_fit_report, load_request
+
+    request = load_request(request_file)  # bad input fails before any NetBox read
+    loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
+    result = compute_capacity(loaded.snapshot, policy)
+    report = check_fit(loaded.snapshot, request, policy, result)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_fit_report(report))
+    sys.exit(0 if report.fits else 1)

@@ -1,0 +1,1 @@
+"""NetBox and file I/O. Only `inventory.netbox` imports pynetbox."""

@@ -1,0 +1,420 @@
+"""The snapshot: one typed model of a data centre that every source produces.
+
+Plain data only (pydantic, no pynetbox), so `capacity/` can import it freely.
+
+Identity: every object has a `key`, unique within its collection. In files the key
+defaults to the object's name (so a hand-written YAML stays readable); the NetBox
+loader uses the NetBox id as key, so names may repeat across sites. Cross references
+always name a key: `Device.rack` is a rack key, `PowerFeed.panel` a panel key, and so on.
+
+Units follow NetBox: positions and heights in rack units (multiples of 0.5), draw in
+watts (treated as VA, as NetBox does), feed voltage in volts, amperage in amperes,
+commit rates in kbps, VM memory in MB and disk in GB.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Face = Literal["front", "rear"]
+Phase = Literal["single-phase", "three-phase"]
+FeedType = Literal["primary", "redundant"]
+FeedLeg = Literal["A", "B", "C"]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors (typos in hand-written files must not pass)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Keyed(Strict):
+    key: str = ""
+    name: str
+
+    @model_validator(mode="after")
+    def _default_key(self) -> "Keyed":
+        if not self.key:
+            self.key = self.name
+        return self
+
+
+class Site(Keyed):
+    slug: str = ""
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _default_slug(self) -> "Site":
+        if not self.slug:
+            self.slug = self.key
+        return self
+
+
+class Location(Keyed):
+    site: str
+    description: str = ""
+
+
+class TenantGroup(Keyed):
+    pass
+
+
+class Tenant(Keyed):
+    slug: str = ""
+    group: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _default_slug(self) -> "Tenant":
+        if not self.slug:
+            self.slug = self.key
+        return self
+
+
+class Rack(Keyed):
+    site: str
+    location: str | None = None
+    u_height: int = Field(42, ge=1, le=100)
+    starting_unit: int = Field(1, ge=1)
+    desc_units: bool = False
+    status: str = "active"
+    role: str | None = None
+    tenant: str | None = None
+    max_weight_kg: float | None = Field(None, ge=0)
+    weight_kg: float | None = Field(None, ge=0)
+    facility_id: str | None = None
+    netbox_id: int | None = None
+
+
+class DeviceType(Strict):
+    key: str = ""
+    manufacturer: str
+    model: str
+    slug: str = ""
+    u_height: float = Field(1.0, ge=0)
+    is_full_depth: bool = True
+    exclude_from_utilization: bool = False
+    weight_kg: float | None = Field(None, ge=0)
+    subdevice_role: Literal["parent", "child"] | None = None
+
+    @field_validator("u_height")
+    @classmethod
+    def _half_units(cls, v: float) -> float:
+        if (v * 2) != int(v * 2):
+            raise ValueError("u_height must be a multiple of 0.5")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "DeviceType":
+        if not self.slug:
+            self.slug = _slugify(f"{self.manufacturer}-{self.model}")
+        if not self.key:
+            self.key = self.slug
+        return self
+
+
+class OutletRef(Strict):
+    """A PDU outlet: the device (key) and the outlet's name on it."""
+
+    device: str
+    name: str
+
+
+class PowerPort(Strict):
+    name: str
+    allocated_draw: int | None = Field(None, ge=0)
+    maximum_draw: int | None = Field(None, ge=1)
+    feed: str | None = None  # key of the power feed cabled to this port
+    outlet: OutletRef | None = None  # or the PDU outlet cabled to it
+
+    @model_validator(mode="after")
+    def _one_peer(self) -> "PowerPort":
+        if self.feed is not None and self.outlet is not None:
+            raise ValueError("a power port is cabled to a feed or to an outlet, not both")
+        return self
+
+
+class PowerOutlet(Strict):
+    name: str
+    power_port: str | None = None  # name of the port on the same device that feeds it
+    feed_leg: FeedLeg | None = None
+
+
+class Device(Keyed):
+    name: str = ""
+    device_type: str
+    site: str
+    rack: str | None = None
+    position: float | None = Field(None, ge=0.5)
+    face: Face | None = None
+    status: str = "active"
+    role: str = "server"
+    tenant: str | None = None
+    serial: str = ""
+    asset_tag: str | None = None
+    parent: str | None = None  # key of the parent device (child devices in bays)
+    power_ports: list[PowerPort] = Field(default_factory=list)
+    power_outlets: list[PowerOutlet] = Field(default_factory=list)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    netbox_id: int | None = None
+
+    @field_validator("position")
+    @classmethod
+    def _half_position(cls, v: float | None) -> float | None:
+        if v is not None and (v * 2) != int(v * 2):
+            raise ValueError("position must be a multiple of 0.5")
+        return v
+
+    @model_validator(mode="after")
+    def _key_needed(self) -> "Device":
+        if not self.key and not self.name:
+            raise ValueError("an unnamed device needs a key")
+        if not self.key:
+            self.key = self.name
+        if self.position is not None and self.face is None:
+            raise ValueError("a racked device (position set) needs a face")
+        if self.position is not None and self.rack is None:
+            raise ValueError("a device with a position needs a rack")
+        return self
+
+
+class RackReservation(Strict):
+    key: str = ""
+    rack: str
+    units: list[int] = Field(min_length=1)
+    tenant: str | None = None
+    description: str = ""
+    netbox_id: int | None = None
+
+    @model_validator(mode="after")
+    def _default_key(self) -> "RackReservation":
+        if not self.key:
+            self.key = f"{self.rack}:{','.join(map(str, self.units))}"
+        return self
+
+
+class PowerPanel(Keyed):
+    site: str
+    location: str | None = None
+    ups: str | None = None  # key of the UPS feeding this panel (custom field in NetBox)
+
+
+class PowerFeed(Keyed):
+    panel: str
+    rack: str | None = None
+    status: str = "active"
+    type: FeedType = "primary"
+    supply: Literal["ac", "dc"] = "ac"
+    phase: Phase = "single-phase"
+    voltage: int = 230
+    amperage: int = Field(16, ge=1)
+    max_utilization: int = Field(80, ge=1, le=100)
+    netbox_id: int | None = None
+
+
+class UPS(Keyed):
+    """A UPS: NetBox has no model for it; in NetBox a device with role `ups`."""
+
+    site: str
+    rated_va: int = Field(ge=1)
+    derating: float | None = Field(None, gt=0, le=1)  # None: the policy's default
+    efficiency: float | None = Field(None, gt=0, le=1)
+    genset: str | None = None
+    redundancy_group: str | None = None  # UPSs sharing a group back each other up
+
+
+class Genset(Keyed):
+    site: str
+    rated_va: int = Field(ge=1)
+    derating: float | None = Field(None, gt=0, le=1)
+    other_loads_va: int = Field(0, ge=0)  # cooling, lighting: declared, not measured
+    redundancy_group: str | None = None
+
+
+class Uplink(Keyed):
+    """An ISP uplink: a NetBox circuit terminating at the site."""
+
+    site: str
+    provider: str
+    commit_kbps: int = Field(ge=1)
+    status: str = "active"
+
+
+class HostCapacity(Strict):
+    vcpus: int = Field(ge=0)
+    memory_gb: float = Field(ge=0)
+    disk_gb: float = Field(ge=0)
+
+
+class ClusterHost(Strict):
+    device: str  # key of the host device
+    capacity: HostCapacity
+
+
+class VirtualMachine(Keyed):
+    status: str = "active"
+    tenant: str | None = None
+    vcpus: float = Field(0, ge=0)
+    memory_mb: int = Field(0, ge=0)
+    disk_gb: int = Field(0, ge=0)
+
+
+class Cluster(Keyed):
+    site: str
+    type: str = "virtualization"
+    hosts: list[ClusterHost] = Field(default_factory=list)
+    vms: list[VirtualMachine] = Field(default_factory=list)
+
+
+class Commitment(Strict):
+    """Capacity promised to an approved request that is not yet installed."""
+
+    request_id: str
+    tenant: str | None = None
+    site: str | None = None
+    rack: str | None = None
+    feeds: list[str] = Field(default_factory=list)
+    draw_va: int = 0
+    bandwidth_mbps: float = 0
+    vcpus: float = 0
+    memory_gb: float = 0
+    disk_gb: float = 0
+    cluster: str | None = None
+
+
+class Snapshot(Strict):
+    """A whole data centre (or part of one) as every source produces it."""
+
+    source: str = "file"
+    taken_at: datetime | None = None
+    sites: list[Site] = Field(default_factory=list)
+    locations: list[Location] = Field(default_factory=list)
+    tenant_groups: list[TenantGroup] = Field(default_factory=list)
+    tenants: list[Tenant] = Field(default_factory=list)
+    racks: list[Rack] = Field(default_factory=list)
+    device_types: list[DeviceType] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list)
+    reservations: list[RackReservation] = Field(default_factory=list)
+    power_panels: list[PowerPanel] = Field(default_factory=list)
+    power_feeds: list[PowerFeed] = Field(default_factory=list)
+    ups: list[UPS] = Field(default_factory=list)
+    gensets: list[Genset] = Field(default_factory=list)
+    uplinks: list[Uplink] = Field(default_factory=list)
+    clusters: list[Cluster] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Snapshot":
+        check_references(self)
+        return self
+
+
+class ReferenceError_(ValueError):
+    pass
+
+
+def _slugify(text: str) -> str:
+    out = []
+    for ch in text.lower():
+        out.append(ch if ch.isalnum() else "-")
+    slug = "-".join(filter(None, "".join(out).split("-")))
+    return slug or "x"
+
+
+def _unique(items: list[Any], what: str) -> set[str]:
+    seen: set[str] = set()
+    for item in items:
+        if item.key in seen:
+            raise ValueError(f"duplicate {what} key {item.key!r}")
+        seen.add(item.key)
+    return seen
+
+
+def check_references(s: Snapshot) -> None:
+    """Every cross reference names an object that exists; keys are unique."""
+    sites = _unique(s.sites, "site")
+    locations = _unique(s.locations, "location")
+    tenants = _unique(s.tenants, "tenant")
+    groups = _unique(s.tenant_groups, "tenant group")
+    racks = _unique(s.racks, "rack")
+    types = _unique(s.device_types, "device type")
+    devices = _unique(s.devices, "device")
+    panels = _unique(s.power_panels, "power panel")
+    feeds = _unique(s.power_feeds, "power feed")
+    ups = _unique(s.ups, "UPS")
+    gensets = _unique(s.gensets, "genset")
+    _unique(s.uplinks, "uplink")
+    _unique(s.clusters, "cluster")
+
+    def need(value: str | None, pool: set[str], what: str, where: str) -> None:
+        if value is not None and value not in pool:
+            hint = _did_you_mean(value, pool)
+            raise ValueError(f"{where}: unknown {what} {value!r}{hint}")
+
+    for loc in s.locations:
+        need(loc.site, sites, "site", f"location {loc.key!r}")
+    for t in s.tenants:
+        need(t.group, groups, "tenant group", f"tenant {t.key!r}")
+    for r in s.racks:
+        need(r.site, sites, "site", f"rack {r.key!r}")
+        need(r.location, locations, "location", f"rack {r.key!r}")
+        need(r.tenant, tenants, "tenant", f"rack {r.key!r}")
+    outlets_by_device: dict[str, set[str]] = {}
+    for d in s.devices:
+        outlets_by_device[d.key] = {o.name for o in d.power_outlets}
+    for d in s.devices:
+        where = f"device {d.key!r}"
+        need(d.device_type, types, "device type", where)
+        need(d.site, sites, "site", where)
+        need(d.rack, racks, "rack", where)
+        need(d.tenant, tenants, "tenant", where)
+        need(d.parent, devices, "parent device", where)
+        port_names = {p.name for p in d.power_ports}
+        for p in d.power_ports:
+            need(p.feed, feeds, "power feed", f"{where} port {p.name!r}")
+            if p.outlet is not None:
+                need(p.outlet.device, devices, "device", f"{where} port {p.name!r}")
+                need(p.outlet.name, outlets_by_device[p.outlet.device], "outlet",
+                     f"{where} port {p.name!r} (on {p.outlet.device!r})")
+        for o in d.power_outlets:
+            need(o.power_port, port_names, "power port", f"{where} outlet {o.name!r}")
+    for res in s.reservations:
+        need(res.rack, racks, "rack", f"reservation {res.key!r}")
+        need(res.tenant, tenants, "tenant", f"reservation {res.key!r}")
+    for p in s.power_panels:
+        need(p.site, sites, "site", f"power panel {p.key!r}")
+        need(p.location, locations, "location", f"power panel {p.key!r}")
+        need(p.ups, ups, "UPS", f"power panel {p.key!r}")
+    for f in s.power_feeds:
+        need(f.panel, panels, "power panel", f"power feed {f.key!r}")
+        need(f.rack, racks, "rack", f"power feed {f.key!r}")
+    for u in s.ups:
+        need(u.site, sites, "site", f"UPS {u.key!r}")
+        need(u.genset, gensets, "genset", f"UPS {u.key!r}")
+    for g in s.gensets:
+        need(g.site, sites, "site", f"genset {g.key!r}")
+    for c in s.uplinks:
+        need(c.site, sites, "site", f"uplink {c.key!r}")
+    for c in s.clusters:
+        need(c.site, sites, "site", f"cluster {c.key!r}")
+        for h in c.hosts:
+            need(h.device, devices, "host device", f"cluster {c.key!r}")
+        for vm in c.vms:
+            need(vm.tenant, tenants, "tenant", f"VM {vm.key!r}")
+    for cm in s.commitments:
+        where = f"commitment {cm.request_id!r}"
+        need(cm.rack, racks, "rack", where)
+        need(cm.site, sites, "site", where)
+        need(cm.tenant, tenants, "tenant", where)
+        for f in cm.feeds:
+            need(f, feeds, "power feed", where)
+
+
+def _did_you_mean(value: str, pool: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(pool), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

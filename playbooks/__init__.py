@@ -1,0 +1,1 @@
+"""The SOP as code: requests, the state machine, the SLA clock, plan/apply."""

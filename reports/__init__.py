@@ -1,0 +1,1 @@
+"""Rendering only: templates to HTML/PDF, tables to CSV/XLSX/JSON."""
