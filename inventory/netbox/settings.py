@@ -1,0 +1,130 @@
+"""Where to find NetBox and how to authenticate: options, environment, config file.
+
+Precedence, highest first: explicit values (the CLI's `--url`/`--token`), the
+environment (`NETBOX_URL`, `NETBOX_TOKEN`), then the config file (`--config`, else
+`$COLO_CONFIG`, else `./colo.yaml`, else `~/.config/colo/config.yaml`)::
+
+    netbox:
+      url: https://netbox.example.org
+      token_file: ~/.config/colo/netbox-token   # or `token:` (keep the file private)
+      verify_tls: true
+      timeout_s: 60
+
+The token is a secret: it is never part of a repr, a message or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inventory.errors import InputError
+
+DEFAULT_CONFIG = Path("~/.config/colo/config.yaml")
+
+
+@dataclass(frozen=True)
+class NetBoxSettings:
+    url: str
+    token: str
+    verify_tls: bool = True
+    timeout_s: float = 60
+
+    def __repr__(self) -> str:
+        return (f"NetBoxSettings(url={self.url!r}, token='***', "
+                f"verify_tls={self.verify_tls!r}, timeout_s={self.timeout_s!r})")
+
+    __str__ = __repr__
+
+
+def _config_file(config_path: Path | None) -> tuple[Path, bool]:
+    """The config file to read and whether the user named it (then it must exist)."""
+    if config_path is not None:
+        return Path(config_path).expanduser(), True
+    env = os.environ.get("COLO_CONFIG")
+    if env:
+        return Path(env).expanduser(), True
+    local = Path("colo.yaml")
+    if local.exists():
+        return local, False
+    return DEFAULT_CONFIG.expanduser(), False
+
+
+def _read_netbox_section(path: Path, required: bool) -> dict[str, Any]:
+    if not path.exists():
+        if required:
+            raise InputError(f"{path}: config file not found")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping at the top level")
+    section = data.get("netbox") or {}
+    if not isinstance(section, dict):
+        raise InputError(f"{path}: `netbox` must be a mapping with url and token or token_file")
+    unknown = set(section) - {"url", "token", "token_file", "verify_tls", "timeout_s"}
+    if unknown:
+        raise InputError(f"{path}: netbox: unknown key(s) {', '.join(sorted(unknown))} "
+                         "(expected url, token, token_file, verify_tls, timeout_s)")
+    return section
+
+
+def _token_from_file(token_file: str, config: Path) -> str:
+    path = Path(token_file).expanduser()
+    if not path.is_absolute():
+        path = config.parent / path
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InputError(f"{config}: netbox.token_file {path}: cannot read ({exc.strerror})") from None
+    if not token:
+        raise InputError(f"{config}: netbox.token_file {path} is empty")
+    return token
+
+
+def settings_from_env_and_file(config_path: Path | None = None, insecure: bool = False, *,
+                               url: str | None = None, token: str | None = None) -> NetBoxSettings:
+    """Build the settings; InputError names what is missing and where it may be given."""
+    path, required = _config_file(config_path)
+    section = _read_netbox_section(path, required)
+
+    url = url or os.environ.get("NETBOX_URL") or section.get("url")
+    if not token:
+        token = os.environ.get("NETBOX_TOKEN")
+    if not token:
+        if section.get("token"):
+            token = str(section["token"]).strip()
+        elif section.get("token_file"):
+            token = _token_from_file(str(section["token_file"]), path)
+    missing = [name for name, value in (("URL", url), ("token", token)) if not value]
+    if missing:
+        raise InputError(
+            f"NetBox {' and '.join(missing)} not set: set NETBOX_URL and NETBOX_TOKEN "
+            f"(eval \"$(scripts/netbox-sandbox env)\" for the sandbox), pass --url/--token, "
+            f"or put `netbox: {{url: ..., token_file: ...}}` in {path}")
+    url = str(url).strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"NetBox URL {url!r} must start with http:// or https://")
+    verify = not insecure
+    timeout: float = 60
+    if section:
+        if section.get("verify_tls") is False:
+            verify = False
+        if section.get("timeout_s") is not None:
+            try:
+                timeout = float(section["timeout_s"])
+            except (TypeError, ValueError):
+                raise InputError(f"{path}: netbox.timeout_s must be a number of seconds") from None
+    return NetBoxSettings(url=url, token=str(token).strip(), verify_tls=verify, timeout_s=timeout)
