@@ -1,0 +1,200 @@
+"""Approval commits capacity (DESIGN §5).
+
+A request that is approved and not yet installed (approved, notified, delivered) holds
+its placement: the units become rack reservations and its draw, bandwidth and hosting
+count as committed in every later report and check. Installation replaces the promise
+with the device; rejection, cancellation or a lapse (configurable working days after
+approval without installation) releases it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from inventory.model import Commitment, RackReservation, Snapshot
+from playbooks.config import WorkflowConfig, load_workflow_config
+from playbooks.requests import Request, RequestStore
+from playbooks.sla import WorkingCalendar
+from playbooks.workflow import COMMITTED_STATES, is_lapsed
+
+
+def reserved_units(position: float, u_height: float) -> list[int]:
+    """Whole units a placement touches (NetBox reservations hold whole units):
+    a 1U server at 10.5 touches units 10 and 11."""
+    first = math.floor(position)
+    last = math.ceil(position + u_height) - 1
+    return list(range(first, max(first, last) + 1))
+
+
+def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime | None = None,
+                     calendar: WorkingCalendar | None = None, lapsed: list[Request] | None = None) -> list[Request]:
+    """Requests whose approval currently holds capacity (approved, not installed, not lapsed);
+    lapsed ones are appended to `lapsed` when given. Unreadable files are skipped with a
+    warning on stderr, never silently."""
+    calendar = calendar or WorkingCalendar(config.sla)
+    now = now or datetime.now(calendar.tz)
+    held: list[Request] = []
+    for path, loaded in store.iter_files():
+        if isinstance(loaded, Exception):
+            print(f"warning: {loaded} (its capacity is not counted)", file=sys.stderr)
+            continue
+        req = loaded
+        if req.state not in COMMITTED_STATES:
+            continue
+        if is_lapsed(req, calendar, config.lapse_working_days, now):
+            if lapsed is not None:
+                lapsed.append(req)
+            continue
+        held.append(req)
+    return held
+
+
+def request_commitments(req: Request) -> list[Commitment]:
+    """One commitment per placed server (rack, feeds, draw, bandwidth) and one for hosting."""
+    out: list[Commitment] = []
+    placement = req.placement
+    tenant = req.agency.tenant_slug()
+    by_name = {s.name: s for s in req.servers}
+    if placement is not None:
+        for sp in placement.servers:
+            server = by_name.get(sp.server)
+            if server is None:
+                continue
+            out.append(Commitment(
+                request_id=req.id, tenant=tenant, site=placement.site, rack=sp.rack,
+                feeds=list(sp.feeds), draw_va=server.draw_w(), bandwidth_mbps=server.bandwidth_mbps,
+            ))
+    if req.hosting is not None:
+        out.append(Commitment(
+            request_id=req.id, tenant=tenant, site=placement.site if placement else None,
+            cluster=(placement.cluster if placement else None) or req.hosting.cluster,
+            vcpus=req.hosting.vcpus, memory_gb=req.hosting.memory_gb, disk_gb=req.hosting.disk_gb,
+            bandwidth_mbps=req.hosting.bandwidth_mbps,
+        ))
+    return out
+
+
+def committed_capacity(requests_dir: Path | str | None = None, *, now: datetime | None = None,
+                       config: WorkflowConfig | None = None) -> list[Commitment]:
+    """Commitments of every approved, not installed, not lapsed request in the folder.
+
+    Keys (tenant slug, rack and feed keys as recorded at the capacity check) are not
+    resolved against any snapshot here; `apply_commitments` does that.
+    """
+    config = config or load_workflow_config()
+    store = RequestStore(_folder(requests_dir, config), config.documents_dir)
+    out: list[Commitment] = []
+    for req in holding_requests(store, config, now):
+        out.extend(request_commitments(req))
+    return out
+
+
+def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None, *,
+                      now: datetime | None = None, config: WorkflowConfig | None = None) -> Snapshot:
+    """A new snapshot with every held request's reservations and commitments added.
+
+    References are resolved against the snapshot: a tenant by key, slug or name (left
+    empty if the agency is not a tenant yet); a rack and feeds by key, else by name.
+    A commitment whose rack or feeds this snapshot does not have (a placement made
+    against another source) is skipped with a warning, never allowed to break a report.
+    A reservation is not added twice when the source (NetBox) already holds one whose
+    description names the request; the NetBox reservation of a lapsed approval is
+    dropped from the snapshot (it holds nothing any more, even before `cancel`).
+    """
+    try:
+        config = config or load_workflow_config()
+    except Exception as exc:  # a broken config must not break `colo capacity report`
+        print(f"warning: workflow configuration not read ({exc}); no commitments counted",
+              file=sys.stderr)
+        return snapshot
+    folder = _folder(requests_dir, config)
+    if not folder.is_dir():
+        return snapshot
+    store = RequestStore(folder, config.documents_dir)
+    lapsed: list[Request] = []
+    held = holding_requests(store, config, now, lapsed=lapsed)
+    if not held and not lapsed:
+        return snapshot
+
+    racks = {r.key: r for r in snapshot.racks}
+    rack_by_name = {(r.name): r.key for r in snapshot.racks}
+    feeds = {f.key for f in snapshot.power_feeds}
+    feed_by_name: dict[tuple[str | None, str], str] = {(f.rack, f.name): f.key for f in snapshot.power_feeds}
+    tenants: dict[str, str] = {}
+    for t in snapshot.tenants:
+        for ident in (t.key, t.slug, t.name):
+            tenants.setdefault(ident, t.key)
+    cluster_site = {c.key: c.site for c in snapshot.clusters}
+    clusters = {c.name: c.key for c in snapshot.clusters} | {c.key: c.key for c in snapshot.clusters}
+    sites = {s.key: s.key for s in snapshot.sites} | {s.slug: s.key for s in snapshot.sites} | \
+        {s.name: s.key for s in snapshot.sites}
+
+    # a lapsed approval no longer holds its units, even before `cancel` deletes its NetBox
+    # reservation (whose description starts with the request id)
+    gone = tuple(f"{r.id}:" for r in lapsed)
+    reservations = [r for r in snapshot.reservations if not (gone and (r.description or "").startswith(gone))]
+    commitments = list(snapshot.commitments)
+    for req in held:
+        tenant = tenants.get(req.agency.tenant_slug()) or tenants.get(req.agency.unit_name)
+        already = any(req.id in (r.description or "") for r in snapshot.reservations)
+        names = {sp.server: sp for sp in (req.placement.servers if req.placement else [])}
+        for cm in request_commitments(req):
+            cm.tenant = tenant
+            cm.site = sites.get(cm.site) if cm.site else None
+            if cm.cluster is not None:
+                cm.cluster = clusters.get(cm.cluster)
+                if cm.cluster is not None and cm.site is None:
+                    cm.site = cluster_site[cm.cluster]
+            if cm.rack is not None:
+                rack_key = cm.rack if cm.rack in racks else rack_by_name.get(cm.rack)
+                sp = next((p for p in names.values() if p.rack == cm.rack), None)
+                if rack_key is None and sp is not None and sp.rack_name:
+                    rack_key = rack_by_name.get(sp.rack_name)
+                if rack_key is None:
+                    print(f"warning: {req.id}: rack {cm.rack!r} is not in this snapshot; "
+                          "its committed capacity is not counted", file=sys.stderr)
+                    continue
+                resolved: list[str] = []
+                for f in cm.feeds:
+                    key = f if f in feeds else feed_by_name.get((rack_key, f))
+                    if key is None:
+                        break
+                    resolved.append(key)
+                else:
+                    cm.feeds = resolved
+                    cm.rack = rack_key
+                    commitments.append(cm)
+                    continue
+                print(f"warning: {req.id}: feeds {cm.feeds} are not in this snapshot; "
+                      "its committed capacity is not counted", file=sys.stderr)
+                continue
+            commitments.append(cm)
+        if not already and req.placement is not None:
+            for sp in req.placement.servers:
+                server = next((s for s in req.servers if s.name == sp.server), None)
+                rack_key = sp.rack if sp.rack in racks else rack_by_name.get(sp.rack_name or sp.rack)
+                if server is None or rack_key is None:
+                    continue
+                units = reserved_units(sp.position, server.u_height)
+                reservations.append(RackReservation(
+                    key=f"{req.id}:{sp.server}", rack=rack_key, units=units, tenant=tenant,
+                    description=reservation_description(req, sp.server),
+                ))
+    return snapshot.model_copy(update={"reservations": reservations, "commitments": commitments})
+
+
+def reservation_description(req: Request, server: str | None = None) -> str:
+    """The text NetBox shows on the reservation: the request id first (it is searched for)."""
+    what = f" server {server}" if server else ""
+    return f"{req.id}: {req.agency.unit_name}{what} ({req.domain}), approved, awaiting installation"
+
+
+def _folder(requests_dir: Path | str | None, config: WorkflowConfig) -> Path:
+    if requests_dir is not None:
+        return Path(requests_dir)
+    env = os.environ.get("COLO_REQUESTS_DIR")
+    return Path(env) if env else config.requests_dir

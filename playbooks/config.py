@@ -1,0 +1,165 @@
+"""The `workflow:` section of the configuration: requests folder, SLA clock, lapse, SMTP.
+
+Precedence, highest first: command-line options, environment variables
+(`COLO_REQUESTS_DIR`, `COLO_SMTP_PASSWORD`, ...), the `workflow:` section of the
+configuration file (`--config`, else `COLO_CONFIG`, else `./colo.yaml` if present),
+the defaults below. The SMTP password is only ever read from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from inventory.errors import InputError
+
+DEFAULT_CONFIG_FILE = "colo.yaml"
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SlaConfig(_Strict):
+    timezone: str = Field("Asia/Makassar", description="Time zone of the working day (WITA).")
+    day_start: time = Field(time(8, 0), description="Start of the working day.")
+    day_end: time = Field(time(16, 0), description="End of the working day.")
+    working_days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        description="Days of the week that are working days.",
+    )
+    holiday_country: str = Field("ID", description="Country code for the `holidays` package.")
+    holiday_subdivision: str | None = Field(None, description="Province code, if any.")
+    holiday_categories: list[str] = Field(
+        default_factory=lambda: ["public", "government"],
+        description="`public` holidays and `government` collective leave (cuti bersama).",
+    )
+    extra_holidays: list[date] = Field(
+        default_factory=list, description="Further days off (e.g. a regional decree)."
+    )
+    extra_working_days: list[date] = Field(
+        default_factory=list, description="Days that are worked although the data says off."
+    )
+    total_working_days: float = Field(4, gt=0, description="The SOP's standard for the whole service.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (for example Asia/Makassar)") from None
+        return v
+
+    @model_validator(mode="after")
+    def _day_order(self) -> "SlaConfig":
+        if self.day_end <= self.day_start:
+            raise ValueError("day_end must be after day_start")
+        if not self.working_days:
+            raise ValueError("working_days must name at least one day")
+        return self
+
+
+class SmtpConfig(_Strict):
+    host: str = Field("localhost", description="SMTP server.")
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    ssl: bool = Field(False, description="Connect with implicit TLS (port 465).")
+    ca_file: Path | None = Field(None, description="CA certificate(s) to trust for TLS (PEM), "
+                                 "e.g. the office's own CA; default: the system's.")
+    username: str | None = Field(None, description="Login name; the password comes from the env.")
+    password_env: str = Field("COLO_SMTP_PASSWORD", description="Variable holding the password.")
+    sender: str = Field("noreply@localhost", description="From: address.")
+    head_of_division: str | None = Field(
+        None, description="E-mail of the head of the ICT division (Cc at step 9)."
+    )
+    timeout_s: float = Field(30, gt=0)
+    enabled: bool = Field(True, description="Send mail at steps 6 and 9.")
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) or None
+
+
+class WorkflowConfig(_Strict):
+    requests_dir: Path = Field(Path("requests"), description="Folder of request files.")
+    documents_dir: str = Field(
+        "documents", description="Sub-folder of the requests folder for step documents."
+    )
+    capacity_source: str | None = Field(
+        None, description="Snapshot source for step 3: demo, a file, or netbox (None: default)."
+    )
+    site: str | None = Field(None, description="Site requests are placed in (None: any).")
+    lapse_working_days: float = Field(
+        10, gt=0, description="Working days after approval before an uninstalled request lapses."
+    )
+    register_review_days: int = Field(365, ge=1, description="Maximum age of a register review.")
+    colocation_role: str = Field("server", description="Device role of co-located servers.")
+    sla: SlaConfig = Field(default_factory=SlaConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+
+
+def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
+    env = os.environ
+    if env.get("COLO_REQUESTS_DIR"):
+        data["requests_dir"] = env["COLO_REQUESTS_DIR"]
+    if env.get("COLO_CAPACITY_SOURCE"):
+        data["capacity_source"] = env["COLO_CAPACITY_SOURCE"]
+    smtp = dict(data.get("smtp") or {})
+    for key, var in (("host", "COLO_SMTP_HOST"), ("port", "COLO_SMTP_PORT"),
+                     ("username", "COLO_SMTP_USERNAME"), ("sender", "COLO_SMTP_SENDER")):
+        if env.get(var):
+            smtp[key] = env[var]
+    if smtp:
+        data["smtp"] = smtp
+    return data
+
+
+def find_config_file(path: Path | str | None = None) -> Path | None:
+    """--config, else $COLO_CONFIG, else ./colo.yaml, else ~/.config/colo/config.yaml."""
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"{p}: configuration file not found")
+        return p
+    env = os.environ.get("COLO_CONFIG")
+    if env:
+        p = Path(env)
+        if not p.exists():
+            raise InputError(f"{p}: configuration file named by COLO_CONFIG not found")
+        return p
+    for candidate in (Path(DEFAULT_CONFIG_FILE), Path.home() / ".config" / "colo" / "config.yaml"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def load_workflow_config(path: Path | str | None = None) -> WorkflowConfig:
+    """Read the `workflow:` section of the configuration file, with env overrides."""
+    from pydantic import ValidationError
+
+    from inventory.files import describe_validation_error, read_structured
+
+    cfg_path = find_config_file(path)
+    section: dict[str, Any] = {}
+    if cfg_path is not None:
+        doc = read_structured(cfg_path)
+        if doc is not None and not isinstance(doc, dict):
+            raise InputError(f"{cfg_path}: expected a mapping at the top level")
+        raw = (doc or {}).get("workflow") or {}
+        if not isinstance(raw, dict):
+            raise InputError(f"{cfg_path}: workflow: expected a mapping")
+        section = dict(raw)
+    section = _env_overrides(section)
+    try:
+        return WorkflowConfig.model_validate(section)
+    except ValidationError as exc:
+        where = f"{cfg_path}: workflow" if cfg_path is not None else "configuration (environment)"
+        msg = describe_validation_error(exc, WorkflowConfig, section)
+        raise InputError(f"{where}: {msg}") from None

@@ -1,0 +1,768 @@
+"""Step 8 and withdrawal in NetBox: plan exactly what will change, then apply that plan.
+
+Register (a request's servers):
+  tenant (the agency, tenant group `opd`) and contact (the person in charge, NIP in a
+  custom field) assigned to it; manufacturer and device type; the device (name, serial,
+  rack, position, face, status, tenant, role, custom fields domain / request_id /
+  colocation_type / valid_until / bandwidth_mbps / handover_date); power ports cabled to
+  the placement's feeds (or, when a feed already feeds a PDU, to a free outlet of that
+  PDU); inventory items for processor, RAM, motherboard, storage and PSU; a journal
+  entry naming the request; the approval's rack reservation deleted (the device
+  replaces it).
+
+Identity: the serial number. A device is found by serial, never by name; a serial held
+by a device of another request is refused. A second apply finds everything in place
+and makes 0 changes.
+
+Race (NETBOX-NOTES.md): NetBox's free-units check is not safe under concurrency. After
+creating a device, apply re-reads the rack; if its device overlaps another, the later
+object id yields: the loser deletes what it created and reports the conflict, so
+NetBox ends as if only the winner had applied.
+
+Withdraw: the device's cables are removed, it leaves its rack position (rack and
+position cleared, so its units and power are free in the next report), status
+`decommissioning`, and a journal entry records the withdrawal and its reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from inventory.errors import ColoError, InputError
+from playbooks.requests import Placement, Request, Server
+
+PERSON_IN_CHARGE_ROLE = ("person-in-charge", "Penanggung Jawab (person in charge)")
+TENANT_GROUP = "opd"
+SERVER_ROLE = "server"
+SPEC_ITEMS: tuple[tuple[str, str, str], ...] = (
+    # (server field, inventory item name, inventory item role slug)
+    ("processor", "Processor", "processor"),
+    ("ram", "RAM", "memory"),
+    ("motherboard", "Motherboard", "motherboard"),
+    ("storage", "Storage", "storage"),
+    ("psu", "PSU", "psu"),
+)
+
+
+def _client(config_path: Any = None) -> Any:
+    from inventory.netbox.client import NetBoxClient
+    from inventory.netbox.settings import settings_from_env_and_file
+
+    client = NetBoxClient(settings_from_env_and_file(config_path))
+    client.check()
+    return client
+
+
+def _slug(text: str) -> str:
+    return "-".join(filter(None, re.sub(r"[^a-z0-9]+", "-", text.lower()).split("-")))[:100] or "x"
+
+
+def _id(value: Any) -> int | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def _one(rows: list[dict[str, Any]], what: str, **equal: Any) -> dict[str, Any] | None:
+    """The row whose fields equal `equal` (a check in case a filter was ignored)."""
+    hits = [r for r in rows if all(_plain(r.get(k)) == v for k, v in equal.items())]
+    if len(hits) > 1:
+        raise ColoError(f"NetBox has {len(hits)} {what}; expected one")
+    return hits[0] if hits else None
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "value" in v:  # a choice: {value, label}
+            return v["value"]
+        if "id" in v:
+            return v["id"]
+    return v
+
+
+# --- reservations (step 5) ----------------------------------------------------------------
+
+def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[int | None, str]:
+    """The agency's tenant id (created in tenant group `opd` when missing), and what was done."""
+    slug = req.agency.tenant_slug()
+    rows = client.get_all("tenancy/tenants", {"slug": slug, "fields": "id,name,slug"})
+    hit = _one(rows, f"tenants with slug {slug!r}", slug=slug)
+    if hit is not None:
+        return hit["id"], "keep"
+    if dry_run:
+        return None, "create"
+    payload: dict[str, Any] = {"name": req.agency.unit_name[:100], "slug": slug,
+                               "description": f"{req.agency.address}"[:200]}
+    groups = client.get_all("tenancy/tenant-groups", {"slug": TENANT_GROUP, "fields": "id,slug"})
+    group = _one(groups, "tenant groups", slug=TENANT_GROUP)
+    if group is not None:
+        payload["group"] = group["id"]
+    created = client.write("post", "tenancy/tenants", payload, f"create tenant {slug}")
+    return created["id"], "create"
+
+
+def reserver(config_path: Any = None) -> Callable[[Request, Placement], list[int]]:
+    """Creates the approval's rack reservations in NetBox; returns their ids.
+
+    The placement's racks are NetBox rack ids (the snapshot was loaded from NetBox).
+    NetBox refuses units reserved already, so two approvals cannot hold the same units.
+    """
+    def create(req: Request, placement: Placement) -> list[int]:
+        from playbooks.commitments import reservation_description, reserved_units
+
+        client = _client(config_path)
+        user = client.current_user().get("id")
+        tenant_id, _ = ensure_tenant(client, req)
+        servers = {s.name: s for s in req.servers}
+        ids: list[int] = []
+        try:
+            for sp in placement.servers:
+                if not sp.rack.isdigit():
+                    raise InputError(f"{req.id}: rack {sp.rack!r} is not a NetBox rack id; run step 3 "
+                                     "against NetBox (--source netbox)")
+                units = reserved_units(sp.position, servers[sp.server].u_height)
+                row = client.write("post", "dcim/rack-reservations", {
+                    "rack": int(sp.rack), "units": units, "user": user, "tenant": tenant_id,
+                    "description": reservation_description(req, sp.server)[:200],
+                }, f"reserve units {units} of rack {sp.rack_name or sp.rack} for {req.id}")
+                ids.append(row["id"])
+        except Exception:
+            for rid in ids:  # all or nothing: no half-committed approval
+                client.write("delete", f"dcim/rack-reservations/{rid}", None)
+            raise
+        return ids
+    return create
+
+
+def releaser(config_path: Any = None) -> Callable[[list[int]], None]:
+    def release(ids: list[int]) -> None:
+        from inventory.errors import SourceError
+
+        client = _client(config_path)
+        for rid in ids:
+            try:
+                client.write("delete", f"dcim/rack-reservations/{rid}", None, f"delete reservation {rid}")
+            except SourceError as exc:
+                if "HTTP 404" not in str(exc):  # already gone: released is released
+                    raise
+    return release
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+@dataclass
+class Ref:
+    """An object the plan creates earlier, resolved to its id at apply time."""
+
+    name: str
+
+
+@dataclass
+class Change:
+    kind: str
+    action: str  # create | update | delete | keep
+    label: str
+    endpoint: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    object_id: int | None = None
+    ref: str | None = None  # the name later changes use to point at this object
+    diff: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def line(self) -> str:
+        sign = {"create": "+", "update": "~", "delete": "-", "keep": "="}[self.action]
+        text = f"{sign} {self.kind} {self.label}"
+        if self.diff:
+            text += ": " + ", ".join(f"{k} {_show(a)} -> {_show(b)}" for k, (a, b) in self.diff.items())
+        return text
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, Ref):
+        return f"(new {v.name})"
+    return "null" if v is None else str(v)
+
+
+@dataclass
+class Plan:
+    request_id: str
+    changes: list[Change] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[Change]:
+        return [c for c in self.changes if c.action != "keep"]
+
+    def text(self, verbose: bool = False) -> str:
+        shown = self.changes if verbose else self.pending
+        lines = [c.line() for c in shown]
+        counts = {a: sum(1 for c in self.changes if c.action == a) for a in ("create", "update", "delete", "keep")}
+        lines.append(f"{self.request_id}: {counts['create']} to create, {counts['update']} to update, "
+                     f"{counts['delete']} to delete, {counts['keep']} unchanged")
+        return "\n".join(lines)
+
+
+def verify_arrival(req: Request, arrived: dict[str, dict[str, str]]) -> list[str]:
+    """Differences between what was requested and what arrived (`arrived[server][field]`)."""
+    servers = {s.name: s for s in req.servers}
+    out: list[str] = []
+    for name, fields in arrived.items():
+        if name not in servers:
+            raise InputError(f"--arrived {name}.…: the request has no server {name!r}")
+        server = servers[name]
+        for key, value in fields.items():
+            if key not in Server.model_fields or key in ("name",):
+                raise InputError(f"--arrived {name}.{key}: unknown field (e.g. ram, processor, model)")
+            want = getattr(server, key)
+            if str(want if want is not None else "").strip().lower() != value.strip().lower():
+                out.append(f"{name} {key}: requested {want if want is not None else '-'}, arrived {value}")
+    return out
+
+
+class Planner:
+    """Reads what NetBox has for one request and plans the changes to register it."""
+
+    def __init__(self, client: Any, req: Request, handover: date) -> None:
+        self.client = client
+        self.req = req
+        self.handover = handover
+        self.plan = Plan(req.id)
+
+    def add(self, change: Change) -> Change:
+        self.plan.changes.append(change)
+        return change
+
+    def by_slug(self, endpoint: str, slug: str, kind: str, create: dict[str, Any] | None) -> int | Ref | None:
+        rows = self.client.get_all(endpoint, {"slug": slug, "fields": "id,name,slug"})
+        hit = _one(rows, f"{kind}s with slug {slug!r}", slug=slug)
+        if hit is not None:
+            self.add(Change(kind, "keep", slug, endpoint, object_id=hit["id"]))
+            return hit["id"]
+        if create is None:
+            return None
+        ref = f"{kind}:{slug}"
+        self.add(Change(kind, "create", slug, endpoint, {"slug": slug, **create}, ref=ref))
+        return Ref(ref)
+
+    def build(self) -> Plan:
+        req = self.req
+        if req.placement is None or not req.placement.servers:
+            raise InputError(f"{req.id}: no placement recorded (steps 3 and 5 decide where it goes)")
+        missing = [s.name for s in req.servers if not s.serial]
+        if missing:
+            raise InputError(f"{req.id}: server(s) {', '.join(missing)} have no serial number; record them "
+                             f"at step 7/8 with --serial NAME=SN")
+        for sp in req.placement.servers:
+            if not sp.rack.isdigit() or any(not f.isdigit() for f in sp.feeds):
+                raise InputError(f"{req.id}: the placement names racks/feeds of a file snapshot "
+                                 f"({sp.rack_name or sp.rack}); run steps 3 and 5 against NetBox")
+
+        # tenant and contact
+        group = self.client.get_all("tenancy/tenant-groups", {"slug": TENANT_GROUP, "fields": "id,slug"})
+        group_id = (_one(group, "tenant groups", slug=TENANT_GROUP) or {}).get("id")
+        tenant_create = {"name": req.agency.unit_name[:100], "description": req.agency.address[:200]}
+        if group_id:
+            tenant_create["group"] = group_id
+        tenant = self.by_slug("tenancy/tenants", req.agency.tenant_slug(), "tenant", tenant_create)
+        role = self.by_slug("tenancy/contact-roles", PERSON_IN_CHARGE_ROLE[0], "contact role",
+                            {"name": PERSON_IN_CHARGE_ROLE[1]})
+        contact = self.contact()
+        self.assignment(tenant, contact, role)
+
+        device_role = self.by_slug("dcim/device-roles", SERVER_ROLE, "device role", None)
+        if device_role is None:
+            raise ColoError(f"NetBox has no device role {SERVER_ROLE!r}", "run `colo netbox bootstrap` first")
+        item_roles = {slug: self.by_slug("dcim/inventory-item-roles", slug, "inventory item role", None)
+                      for _, _, slug in SPEC_ITEMS}
+
+        servers = {s.name: s for s in req.servers}
+        for sp in req.placement.servers:
+            s = servers[sp.server]
+            manufacturer = self.by_slug("dcim/manufacturers", _slug(s.make), "manufacturer", {"name": s.make})
+            dtype = self.device_type(manufacturer, s)
+            device = self.device(s, sp, dtype, tenant, device_role)
+            self.power(device, s, sp)
+            self.inventory(device, s, item_roles)
+            self.journal(device, s)
+        self.reservations()
+        return self.plan
+
+    # -- pieces ---------------------------------------------------------------------------
+    def contact(self) -> int | Ref:
+        pic = self.req.person_in_charge
+        rows = self.client.get_all("tenancy/contacts", {"cf_nip": pic.nip,
+                                                        "fields": "id,name,phone,email,custom_fields"})
+        rows = [r for r in rows if (r.get("custom_fields") or {}).get("nip") == pic.nip]
+        want = {"name": pic.name, "phone": pic.phone, "email": pic.email}
+        if rows:
+            hit = rows[0]
+            diff = {k: (hit.get(k), v) for k, v in want.items() if (hit.get(k) or "") != v}
+            self.add(Change("contact", "update" if diff else "keep", f"{pic.name} (NIP {pic.nip})",
+                            f"tenancy/contacts/{hit['id']}", {k: v for k, (_, v) in diff.items()},
+                            object_id=hit["id"], diff=diff))
+            return hit["id"]
+        ref = f"contact:{pic.nip}"
+        self.add(Change("contact", "create", f"{pic.name} (NIP {pic.nip})", "tenancy/contacts",
+                        {**want, "custom_fields": {"nip": pic.nip}}, ref=ref))
+        return Ref(ref)
+
+    def assignment(self, tenant: Any, contact: Any, role: Any) -> None:
+        label = f"{self.req.person_in_charge.name} -> tenant {self.req.agency.tenant_slug()}"
+        if isinstance(tenant, int) and isinstance(contact, int):
+            rows = self.client.get_all("tenancy/contact-assignments", {
+                "object_type": "tenancy.tenant", "object_id": tenant, "contact_id": contact,
+                "fields": "id,object_type,object_id,contact,role"})
+            rows = [r for r in rows if r.get("object_id") == tenant and _id(r.get("contact")) == contact]
+            if rows:
+                self.add(Change("contact assignment", "keep", label, object_id=rows[0]["id"]))
+                return
+        self.add(Change("contact assignment", "create", label, "tenancy/contact-assignments", {
+            "object_type": "tenancy.tenant", "object_id": tenant, "contact": contact, "role": role}))
+
+    def device_type(self, manufacturer: Any, s: Server) -> int | Ref:
+        slug = _slug(s.model)
+        if isinstance(manufacturer, int):
+            rows = self.client.get_all("dcim/device-types", {
+                "manufacturer_id": manufacturer, "slug": slug, "fields": "id,model,slug,manufacturer"})
+            hit = _one(rows, f"device types {slug!r}", slug=slug)
+            if hit is not None:
+                self.add(Change("device type", "keep", f"{s.make} {s.model}", object_id=hit["id"]))
+                return hit["id"]
+        ref = f"device type:{_slug(s.make)}/{slug}"
+        if any(c.ref == ref for c in self.plan.changes):
+            return Ref(ref)
+        self.add(Change("device type", "create", f"{s.make} {s.model}", "dcim/device-types", {
+            "manufacturer": manufacturer, "model": s.model, "slug": slug, "u_height": s.u_height,
+            "is_full_depth": s.full_depth}, ref=ref))
+        return Ref(ref)
+
+    def device_fields(self, s: Server, sp: Any, dtype: Any, tenant: Any, role: Any) -> dict[str, Any]:
+        req = self.req
+        return {
+            "name": s.name, "device_type": dtype, "role": role, "tenant": tenant,
+            "site": None,  # filled from the rack
+            "rack": int(sp.rack), "position": sp.position, "face": sp.face, "status": "active",
+            "serial": s.serial,
+            "custom_fields": {
+                "domain": req.domain, "request_id": req.id,
+                "colocation_type": "permanent" if req.permanent else "temporary",
+                "valid_until": req.valid_until.isoformat() if req.valid_until else None,
+                "bandwidth_mbps": s.bandwidth_mbps, "handover_date": self.handover.isoformat(),
+            },
+        }
+
+    def device(self, s: Server, sp: Any, dtype: Any, tenant: Any, role: Any) -> int | Ref:
+        rack = self.client.get_json(f"dcim/racks/{int(sp.rack)}", {"fields": "id,name,site"})
+        want = self.device_fields(s, sp, dtype, tenant, role)
+        want["site"] = _id(rack["site"])
+        rows = self.client.get_all("dcim/devices", {
+            "serial": s.serial, "fields": "id,name,serial,device_type,role,tenant,site,rack,position,face,"
+                                          "status,custom_fields"})
+        rows = [r for r in rows if r.get("serial") == s.serial]
+        label = f"{s.name} (S/N {s.serial}) in rack {rack['name']} U{sp.position:g} {sp.face}"
+        if len(rows) > 1:
+            raise ColoError(f"NetBox has {len(rows)} devices with serial {s.serial!r}; resolve that first")
+        if rows:
+            hit = rows[0]
+            other = (hit.get("custom_fields") or {}).get("request_id")
+            if other and other != self.req.id:
+                raise InputError(f"serial {s.serial} is already registered as {hit['name']!r} "
+                                 f"(device {hit['id']}) for {other}: one serial, one device")
+            diff: dict[str, tuple[Any, Any]] = {}
+            for k, v in want.items():
+                if k == "custom_fields":
+                    have_cf = hit.get("custom_fields") or {}
+                    for ck, cv in v.items():
+                        hv = _plain(have_cf.get(ck))  # a select field reads as {value, label}
+                        if ck == "bandwidth_mbps" and hv is not None and cv is not None:
+                            same = float(hv) == float(cv)
+                        else:
+                            same = hv == cv
+                        if not same:
+                            diff[f"cf.{ck}"] = (hv, cv)
+                    continue
+                hv = _plain(hit.get(k))
+                if k == "position" and hv is not None:
+                    hv = float(hv)
+                if isinstance(v, Ref) or hv != v:
+                    diff[k] = (hv, v)
+            payload = {k: v for k, v in want.items() if k in diff}
+            if any(k.startswith("cf.") for k in diff):
+                payload["custom_fields"] = {k[3:]: want["custom_fields"][k[3:]] for k in diff if k.startswith("cf.")}
+            self.add(Change("device", "update" if diff else "keep", label, f"dcim/devices/{hit['id']}",
+                            payload, object_id=hit["id"], diff=diff))
+            return hit["id"]
+        ref = f"device:{s.serial}"
+        self.add(Change("device", "create", label, "dcim/devices", want, ref=ref))
+        return Ref(ref)
+
+    def power(self, device: Any, s: Server, sp: Any) -> None:
+        n = s.psu_count
+        alloc = _split(s.allocated_draw_w, n)
+        maxi = _split(s.maximum_draw_w, n)
+        have: dict[str, dict[str, Any]] = {}
+        if isinstance(device, int):
+            rows = self.client.get_all("dcim/power-ports", {
+                "device_id": device, "fields": "id,name,allocated_draw,maximum_draw,cable,link_peers,link_peers_type"})
+            have = {r["name"]: r for r in rows}
+        feeds = [int(f) for f in sp.feeds] or []
+        for i in range(n):
+            name = f"PSU{i + 1}"
+            want = {"allocated_draw": alloc[i], "maximum_draw": maxi[i]}
+            label = f"{s.name} {name} ({alloc[i] or '-'}/{maxi[i]} W)"
+            port: Any
+            if name in have:
+                r = have[name]
+                diff = {k: (r.get(k), v) for k, v in want.items() if r.get(k) != v}
+                self.add(Change("power port", "update" if diff else "keep", label,
+                                f"dcim/power-ports/{r['id']}", {k: v for k, (_, v) in diff.items()},
+                                object_id=r["id"], diff=diff))
+                port = r["id"]
+                cabled = r.get("cable") is not None
+            else:
+                ref = f"port:{s.serial}:{name}"
+                self.add(Change("power port", "create", label, "dcim/power-ports",
+                                {"device": device, "name": name, "type": "iec-60320-c14", **want}, ref=ref))
+                port = Ref(ref)
+                cabled = False
+            if not feeds:
+                continue
+            feed = feeds[i % len(feeds)]
+            if cabled:
+                self.add(Change("cable", "keep", f"{s.name} {name}", object_id=_id(have[name].get("cable"))))
+                continue
+            peer_type, peer_id, peer_label = self.power_peer(feed, s.name)
+            self.add(Change("cable", "create", f"{s.name} {name} -> {peer_label}", "dcim/cables", {
+                "a_terminations": [{"object_type": "dcim.powerport", "object_id": port}],
+                "b_terminations": [{"object_type": peer_type, "object_id": peer_id}],
+                "status": "connected", "label": self.req.id}))
+
+    def power_peer(self, feed_id: int, server: str) -> tuple[str, int, str]:
+        """The feed itself when it is free, else a free outlet of the PDU the feed feeds."""
+        feed = self.client.get_json(f"dcim/power-feeds/{feed_id}", {"fields": "id,name,cable,link_peers"})
+        if feed.get("cable") is None and not any(c.payload.get("b_terminations", [{}])[0].get("object_id") == feed_id
+                                                 and c.payload["b_terminations"][0]["object_type"] == "dcim.powerfeed"
+                                                 for c in self.plan.changes if c.kind == "cable"):
+            return "dcim.powerfeed", feed_id, f"feed {feed['name']}"
+        peers = feed.get("link_peers") or []
+        pdu_port = next((p for p in peers if isinstance(p, dict) and p.get("device")), None)
+        if pdu_port is None:
+            raise ColoError(f"feed {feed['name']} is cabled but not to a PDU: cannot connect {server}")
+        pdu = pdu_port["device"]
+        outlets = self.client.get_all("dcim/power-outlets", {
+            "device_id": pdu["id"], "fields": "id,name,cable,power_port"})
+        taken = {c.payload["b_terminations"][0]["object_id"] for c in self.plan.changes
+                 if c.kind == "cable" and c.payload.get("b_terminations", [{}])[0].get("object_type") == "dcim.poweroutlet"}
+        free = [o for o in outlets if o.get("cable") is None and o["id"] not in taken
+                and _id(o.get("power_port")) in (None, pdu_port["id"])]
+        if not free:
+            raise ColoError(f"PDU {pdu.get('name')} on feed {feed['name']} has no free outlet for {server}")
+        free.sort(key=lambda o: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", o["name"])])
+        return "dcim.poweroutlet", free[0]["id"], f"PDU {pdu.get('name')} outlet {free[0]['name']}"
+
+    def inventory(self, device: Any, s: Server, roles: dict[str, Any]) -> None:
+        have: dict[str, dict[str, Any]] = {}
+        if isinstance(device, int):
+            rows = self.client.get_all("dcim/inventory-items", {"device_id": device,
+                                                                "fields": "id,name,description,role"})
+            have = {r["name"]: r for r in rows}
+        for attr, name, role in SPEC_ITEMS:
+            value = getattr(s, attr)
+            if not value:
+                continue
+            label = f"{s.name} {name}: {value}"
+            if name in have:
+                r = have[name]
+                diff = {"description": (r.get("description"), value)} if r.get("description") != value else {}
+                self.add(Change("inventory item", "update" if diff else "keep", label,
+                                f"dcim/inventory-items/{r['id']}", {"description": value} if diff else {},
+                                object_id=r["id"], diff=diff))
+                continue
+            payload = {"device": device, "name": name, "description": value[:200]}
+            if roles.get(role) is not None:
+                payload["role"] = roles[role]
+            self.add(Change("inventory item", "create", label, "dcim/inventory-items", payload))
+
+    def journal(self, device: Any, s: Server) -> None:
+        marker = f"[{self.req.id}] registered"
+        if isinstance(device, int):
+            rows = self.client.get_all("extras/journal-entries", {
+                "assigned_object_type": "dcim.device", "assigned_object_id": device, "fields": "id,comments"})
+            if any(marker in (r.get("comments") or "") for r in rows):
+                self.add(Change("journal entry", "keep", f"{s.name} {marker}"))
+                return
+        req = self.req
+        text = (f"{marker}: {req.agency.unit_name}, domain {req.domain}, person in charge "
+                f"{req.person_in_charge.name} (NIP {req.person_in_charge.nip}); handed over {self.handover}.")
+        self.add(Change("journal entry", "create", f"{s.name} {marker}", "extras/journal-entries", {
+            "assigned_object_type": "dcim.device", "assigned_object_id": device, "kind": "info",
+            "comments": text}))
+
+    def reservations(self) -> None:
+        res = self.req.reservation
+        if res is None or res.released_at is not None:
+            return
+        for rid in res.netbox_ids:
+            rows = self.client.get_all("dcim/rack-reservations", {"id": rid, "fields": "id"})
+            if any(r["id"] == rid for r in rows):
+                self.add(Change("rack reservation", "delete", f"{rid} (the device replaces it)",
+                                f"dcim/rack-reservations/{rid}", object_id=rid))
+
+
+def _split(total: int | None, n: int) -> list[int | None]:
+    """A draw split over n PSUs so the ports sum to the server's draw (capacity/power.py
+    adds leaf ports up)."""
+    if total is None:
+        return [None] * n
+    base, extra = divmod(total, n)
+    return [base + (1 if i < extra else 0) for i in range(n)]
+
+
+def plan_registration(req: Request, *, handover: date, client: Any = None, config_path: Any = None) -> Plan:
+    client = client or _client(config_path)
+    return Planner(client, req, handover).build()
+
+
+def apply_plan(plan: Plan, *, client: Any = None, config_path: Any = None,
+               echo: Callable[[str], None] = lambda s: None) -> int:
+    """Apply the changes in order; returns how many were made. Refs resolve to new ids."""
+    client = client or _client(config_path)
+    ids: dict[str, int] = {}
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, Ref):
+            return ids[value.name]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    made = 0
+    created_devices: list[tuple[int, Change]] = []
+    for change in plan.changes:
+        if change.action == "keep":
+            continue
+        payload = resolve(change.payload)
+        if change.action == "create":
+            row = client.write("post", change.endpoint, payload, f"create {change.kind} {change.label}")
+            if change.ref:
+                ids[change.ref] = row["id"]
+            if change.kind == "device":
+                created_devices.append((row["id"], change))
+                _check_race(client, row["id"], change, echo)
+        elif change.action == "update":
+            client.write("patch", change.endpoint, payload, f"update {change.kind} {change.label}")
+        elif change.action == "delete":
+            try:
+                client.write("delete", change.endpoint, None, f"delete {change.kind} {change.label}")
+            except Exception as exc:  # already gone is fine
+                if "HTTP 404" not in str(exc):
+                    raise
+        made += 1
+        echo(change.line())
+    return made
+
+
+def _check_race(client: Any, device_id: int, change: Change, echo: Callable[[str], None]) -> None:
+    """Re-read the rack after creating a device: on an overlap, the later object id yields."""
+    me = client.get_json(f"dcim/devices/{device_id}", {"fields": "id,name,rack,position,face,device_type"})
+    rack = _id(me.get("rack"))
+    if rack is None or me.get("position") is None:
+        return
+    rows = client.get_all("dcim/devices", {"rack_id": rack, "fields": "id,name,position,face,device_type"})
+    types: dict[int, dict[str, Any]] = {}
+
+    def extent(d: dict[str, Any]) -> tuple[float, float, set[str]] | None:
+        if d.get("position") is None:
+            return None
+        tid = _id(d["device_type"])
+        if tid not in types:
+            types[tid] = client.get_json(f"dcim/device-types/{tid}", {"fields": "id,u_height,is_full_depth"})
+        t = types[tid]
+        height = float(t.get("u_height") or 0)
+        if height <= 0:
+            return None
+        face = _plain(d.get("face"))
+        faces = {"front", "rear"} if t.get("is_full_depth") else {face}
+        start = float(d["position"])
+        return start, start + height, faces
+
+    mine = extent(me)
+    if mine is None:
+        return
+    for other in rows:
+        if other["id"] == device_id:
+            continue
+        theirs = extent(other)
+        if theirs is None:
+            continue
+        if theirs[0] < mine[1] and mine[0] < theirs[1] and theirs[2] & mine[2]:
+            if other["id"] < device_id:
+                client.write("delete", f"dcim/devices/{device_id}", None, f"withdraw losing device {device_id}")
+                raise ColoError(
+                    f"device {me['name']} overlapped {other['name']} (id {other['id']}), created at the same "
+                    "time by another operator; the earlier object wins, so this one was removed",
+                    "run step 3 again for a new placement")
+            echo(f"note: {other['name']} (id {other['id']}) overlaps {me['name']}; it is newer and yields")
+
+
+# --- withdrawal ---------------------------------------------------------------------------
+
+def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: Any = None,
+                    config_path: Any = None) -> Plan:
+    """Decommission the request's servers: cables removed, rack position freed, status
+    decommissioning, a journal entry with the reasons."""
+    client = client or _client(config_path)
+    plan = Plan(req.id)
+    wanted = {s.name: s for s in req.servers if not servers or s.name in servers}
+    for name in servers:
+        if name not in wanted:
+            raise InputError(f"{req.id} has no server {name!r}")
+    for s in wanted.values():
+        if not s.serial:
+            raise InputError(f"{req.id}: server {s.name} has no serial: it was never registered")
+        rows = client.get_all("dcim/devices", {"serial": s.serial,
+                                               "fields": "id,name,serial,rack,position,face,status"})
+        rows = [r for r in rows if r.get("serial") == s.serial]
+        if not rows:
+            raise InputError(f"no NetBox device has serial {s.serial} ({s.name})")
+        d = rows[0]
+        ports = client.get_all("dcim/power-ports", {"device_id": d["id"], "fields": "id,name,cable"})
+        for p in ports:
+            if p.get("cable") is not None:
+                cid = _id(p["cable"])
+                plan.changes.append(Change("cable", "delete", f"{d['name']} {p['name']} (cable {cid})",
+                                           f"dcim/cables/{cid}", object_id=cid))
+        want = {"status": "decommissioning", "rack": None, "position": None, "face": None}
+        have = {"status": _plain(d.get("status")), "rack": _id(d.get("rack")),
+                "position": d.get("position"), "face": _plain(d.get("face")) or None}
+        diff = {k: (have[k], v) for k, v in want.items() if have[k] != v}
+        plan.changes.append(Change("device", "update" if diff else "keep", f"{d['name']} (S/N {s.serial})",
+                                   f"dcim/devices/{d['id']}", {k: v for k, (_, v) in diff.items()},
+                                   object_id=d["id"], diff=diff))
+        marker = f"[{req.id}] withdrawn"
+        journal = client.get_all("extras/journal-entries", {
+            "assigned_object_type": "dcim.device", "assigned_object_id": d["id"], "fields": "id,comments"})
+        if any(marker in (j.get("comments") or "") for j in journal):
+            plan.changes.append(Change("journal entry", "keep", f"{d['name']} {marker}"))
+        else:
+            plan.changes.append(Change("journal entry", "create", f"{d['name']} {marker}", "extras/journal-entries", {
+                "assigned_object_type": "dcim.device", "assigned_object_id": d["id"], "kind": "warning",
+                "comments": f"{marker}: {reasons}"}))
+    return plan
+
+
+# --- yearly register review (SOP: review at least once a year) -------------------------------
+
+@dataclass
+class ReviewFinding:
+    device: str
+    serial: str
+    tenant: str
+    kind: str  # never_reviewed | review_overdue | missing_serial | missing_tenant | missing_domain
+    #            | temporary_expired | unaccounted
+    message: str
+
+
+REVIEW_KINDS = ("never_reviewed", "review_overdue", "missing_serial", "missing_tenant", "missing_domain",
+                "temporary_expired", "unaccounted")
+
+
+def _as_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def colocated_servers(snapshot: Any, role: str = SERVER_ROLE, statuses: tuple[str, ...] = ("active",)) -> list[Any]:
+    return [d for d in snapshot.devices if d.role == role and d.status in statuses]
+
+
+def review_register(snapshot: Any, requests: list[Request], today: date, *, max_age_days: int = 365,
+                    role: str = SERVER_ROLE) -> list[ReviewFinding]:
+    """What the yearly review must look at, one finding per device and problem."""
+    tenants = {t.key: t.name for t in snapshot.tenants}
+    accounted = {r.id: r for r in requests if r.state in (
+        "approved", "notified", "delivered", "installed", "completed", "withdrawal_requested",
+        "withdrawal_approved")}
+    by_serial = {s.serial: r for r in accounted.values() for s in r.servers if s.serial}
+    out: list[ReviewFinding] = []
+    for d in sorted(colocated_servers(snapshot, role), key=lambda d: (d.name or d.key)):
+        cf = d.custom_fields or {}
+        name = d.name or d.key
+        tenant = tenants.get(d.tenant or "", d.tenant or "")
+
+        def add(kind: str, message: str) -> None:
+            out.append(ReviewFinding(name, d.serial or "", tenant, kind, message))
+
+        reviewed = _as_date(cf.get("last_review_date"))
+        if reviewed is None:
+            add("never_reviewed", "never reviewed")
+        elif (today - reviewed).days > max_age_days:
+            add("review_overdue", f"last reviewed {reviewed} ({(today - reviewed).days} days ago)")
+        if not d.serial:
+            add("missing_serial", "no serial number")
+        if not d.tenant:
+            add("missing_tenant", "no tenant (agency)")
+        if not cf.get("domain"):
+            add("missing_domain", "no domain name")
+        req = accounted.get(str(cf.get("request_id") or "")) or (by_serial.get(d.serial) if d.serial else None)
+        valid_until = _as_date(cf.get("valid_until")) or (req.valid_until if req else None)
+        temporary = cf.get("colocation_type") == "temporary" or (req is not None and not req.permanent)
+        if temporary and valid_until is not None and valid_until < today:
+            add("temporary_expired", f"temporary co-location ended {valid_until}")
+        if req is None:
+            rid = cf.get("request_id")
+            add("unaccounted", f"request {rid} not found in the requests folder" if rid
+                else "no request accounts for it")
+    return out
+
+
+def register_rows(snapshot: Any, role: str = SERVER_ROLE) -> list[dict[str, Any]]:
+    """The asset register: one row per co-located server (any status but offline ones kept)."""
+    racks = {r.key: r.name for r in snapshot.racks}
+    tenants = {t.key: t.name for t in snapshot.tenants}
+    types = {t.key: t for t in snapshot.device_types}
+    rows = []
+    for d in sorted((d for d in snapshot.devices if d.role == role), key=lambda d: d.name or d.key):
+        cf = d.custom_fields or {}
+        t = types.get(d.device_type)
+        rows.append({
+            "name": d.name or d.key, "serial": d.serial, "tenant": tenants.get(d.tenant or "", d.tenant or ""),
+            "make": t.manufacturer if t else "", "model": t.model if t else d.device_type,
+            "site": d.site, "rack": racks.get(d.rack or "", d.rack or ""),
+            "position": d.position, "face": d.face or "", "status": d.status,
+            "domain": cf.get("domain") or "", "request_id": cf.get("request_id") or "",
+            "colocation_type": cf.get("colocation_type") or "", "valid_until": cf.get("valid_until") or "",
+            "handover_date": cf.get("handover_date") or "", "last_review_date": cf.get("last_review_date") or "",
+        })
+    return rows
+
+
+def mark_reviewed(names: list[str], when: date, *, all_active: bool = False, client: Any = None,
+                  config_path: Any = None, role: str = SERVER_ROLE) -> list[str]:
+    """Set `last_review_date` on the named servers (or every active one) in NetBox."""
+    client = client or _client(config_path)
+    rows = client.get_all("dcim/devices", {"role": role, "fields": "id,name,serial,status,role"})
+    rows = [r for r in rows if (_plain(r.get("role")) == role or (r.get("role") or {}).get("slug") == role)]
+    if all_active:
+        chosen = [r for r in rows if _plain(r.get("status")) == "active"]
+    else:
+        index = {r["name"]: r for r in rows} | {r["serial"]: r for r in rows if r.get("serial")}
+        unknown = [n for n in names if n not in index]
+        if unknown:
+            raise InputError(f"no server (role {role}) named or with serial: {', '.join(unknown)}")
+        chosen = [index[n] for n in names]
+    if chosen:
+        client.write("patch", "dcim/devices", [
+            {"id": r["id"], "custom_fields": {"last_review_date": when.isoformat()}} for r in chosen
+        ], f"mark {len(chosen)} server(s) reviewed")
+    return [r["name"] for r in chosen]
