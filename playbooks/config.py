@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inventory.config import config_section, find_config_file  # noqa: F401  (re-exported)
 from inventory.errors import InputError
 
-DEFAULT_CONFIG_FILE = "colo.yaml"
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -121,42 +121,14 @@ def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def find_config_file(path: Path | str | None = None) -> Path | None:
-    """--config, else $COLO_CONFIG, else ./colo.yaml, else ~/.config/colo/config.yaml."""
-    if path is not None:
-        p = Path(path)
-        if not p.exists():
-            raise InputError(f"{p}: configuration file not found")
-        return p
-    env = os.environ.get("COLO_CONFIG")
-    if env:
-        p = Path(env)
-        if not p.exists():
-            raise InputError(f"{p}: configuration file named by COLO_CONFIG not found")
-        return p
-    for candidate in (Path(DEFAULT_CONFIG_FILE), Path.home() / ".config" / "colo" / "config.yaml"):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 def load_workflow_config(path: Path | str | None = None) -> WorkflowConfig:
     """Read the `workflow:` section of the configuration file, with env overrides."""
     from pydantic import ValidationError
 
-    from inventory.files import describe_validation_error, read_structured
+    from inventory.files import describe_validation_error
 
     cfg_path = find_config_file(path)
-    section: dict[str, Any] = {}
-    if cfg_path is not None:
-        doc = read_structured(cfg_path)
-        if doc is not None and not isinstance(doc, dict):
-            raise InputError(f"{cfg_path}: expected a mapping at the top level")
-        raw = (doc or {}).get("workflow") or {}
-        if not isinstance(raw, dict):
-            raise InputError(f"{cfg_path}: workflow: expected a mapping")
-        section = dict(raw)
-    section = _env_overrides(section)
+    section = _env_overrides(dict(config_section(cfg_path, "workflow")))
     try:
         return WorkflowConfig.model_validate(section)
     except ValidationError as exc:

@@ -20,12 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from inventory.config import config_section, find_config_file
 from inventory.errors import InputError
-
-DEFAULT_CONFIG = Path("~/.config/colo/config.yaml")
-
 
 @dataclass(frozen=True)
 class NetBoxSettings:
@@ -41,44 +38,15 @@ class NetBoxSettings:
     __str__ = __repr__
 
 
-def _config_file(config_path: Path | None) -> tuple[Path, bool]:
-    """The config file to read and whether the user named it (then it must exist)."""
-    if config_path is not None:
-        return Path(config_path).expanduser(), True
-    env = os.environ.get("COLO_CONFIG")
-    if env:
-        return Path(env).expanduser(), True
-    local = Path("colo.yaml")
-    if local.exists():
-        return local, False
-    return DEFAULT_CONFIG.expanduser(), False
-
-
-def _read_netbox_section(path: Path, required: bool) -> dict[str, Any]:
-    if not path.exists():
-        if required:
-            raise InputError(f"{path}: config file not found")
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the config file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping at the top level")
-    section = data.get("netbox") or {}
-    if not isinstance(section, dict):
-        raise InputError(f"{path}: `netbox` must be a mapping with url and token or token_file")
+def _read_netbox_section(config_path: Path | None) -> tuple[Path | None, dict[str, Any]]:
+    """The config file in use and its `netbox:` section, checked for unknown keys."""
+    path = find_config_file(config_path)
+    section = config_section(path, "netbox")
     unknown = set(section) - {"url", "token", "token_file", "verify_tls", "timeout_s"}
     if unknown:
         raise InputError(f"{path}: netbox: unknown key(s) {', '.join(sorted(unknown))} "
                          "(expected url, token, token_file, verify_tls, timeout_s)")
-    return section
+    return path, section
 
 
 def _token_from_file(token_file: str, config: Path) -> str:
@@ -97,8 +65,7 @@ def _token_from_file(token_file: str, config: Path) -> str:
 def settings_from_env_and_file(config_path: Path | None = None, insecure: bool = False, *,
                                url: str | None = None, token: str | None = None) -> NetBoxSettings:
     """Build the settings; InputError names what is missing and where it may be given."""
-    path, required = _config_file(config_path)
-    section = _read_netbox_section(path, required)
+    path, section = _read_netbox_section(config_path)
 
     url = url or os.environ.get("NETBOX_URL") or section.get("url")
     if not token:
@@ -107,13 +74,13 @@ def settings_from_env_and_file(config_path: Path | None = None, insecure: bool =
         if section.get("token"):
             token = str(section["token"]).strip()
         elif section.get("token_file"):
-            token = _token_from_file(str(section["token_file"]), path)
+            token = _token_from_file(str(section["token_file"]), path or Path("."))
     missing = [name for name, value in (("URL", url), ("token", token)) if not value]
     if missing:
         raise InputError(
             f"NetBox {' and '.join(missing)} not set: set NETBOX_URL and NETBOX_TOKEN "
             f"(eval \"$(scripts/netbox-sandbox env)\" for the sandbox), pass --url/--token, "
-            f"or put `netbox: {{url: ..., token_file: ...}}` in {path}")
+            f"or put `netbox: {{url: ..., token_file: ...}}` in {path or './colo.yaml or ~/.config/colo/config.yaml'}")
     url = str(url).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise InputError(f"NetBox URL {url!r} must start with http:// or https://")

@@ -90,7 +90,7 @@ def test_missing_settings_name_what_is_missing(clean_env: Path, monkeypatch: pyt
 
 
 def test_named_config_file_must_exist_and_unknown_keys_are_errors(clean_env: Path) -> None:
-    with pytest.raises(InputError, match="config file not found"):
+    with pytest.raises(InputError, match="configuration file not found"):
         settings_from_env_and_file(clean_env / "nope.yaml")
     cfg = clean_env / "c.yaml"
     cfg.write_text("netbox:\n  url: http://x\n  tokn: abc\n")
