@@ -280,27 +280,23 @@ def _generate(racks: int, devices: int, seed: int, sites: int, pdu_racks: int | 
                                exclude_from_utilization=k.excluded,
                                subdevice_role=k.subdevice_role) for k in _KINDS]
 
-    # ---- power infrastructure: per site a redundant UPS pair on a genset, A/B panels per room
+    # ---- power infrastructure: per room a redundant UPS pair on its own genset and A/B
+    # panels, sized like a real build-out (a room of 100 racks on one UPS pair), so that
+    # a large synthetic data centre still has headroom for a placement benchmark.
     panels: list[PowerPanel] = []
     ups_list: list[UPS] = []
     gensets: list[Genset] = []
     if with_power:
-        for site in site_list:
-            gensets.append(Genset(key=f"{site.key}-genset", name="GENSET-1", site=site.key,
-                                  rated_va=rng.choice([500_000, 800_000, 1_000_000]),
-                                  other_loads_va=rng.randrange(50_000, 200_000, 10_000)))
-            for side in "AB":
-                ups_list.append(UPS(key=f"{site.key}-ups-{side.lower()}", name=f"UPS-{side}",
-                                    site=site.key, rated_va=rng.choice([200_000, 400_000]),
-                                    genset=gensets[-1].key,
-                                    redundancy_group=f"{site.key}-ups"))
-        site_of_location = {loc.key: loc.site for loc in locations}
         for loc in locations:
+            gensets.append(Genset(key=f"{loc.key}-genset", name=f"GENSET-{loc.name}", site=loc.site,
+                                  rated_va=2_000_000, other_loads_va=150_000))
             for side in "AB":
+                ups_list.append(UPS(key=f"{loc.key}-ups-{side.lower()}", name=f"UPS-{side}-{loc.name}",
+                                    site=loc.site, rated_va=1_200_000, genset=gensets[-1].key,
+                                    redundancy_group=f"{loc.key}-ups"))
                 panels.append(PowerPanel(key=f"{loc.key}-pp-{side.lower()}",
                                          name=f"PP-{side}-{loc.name}", site=loc.site,
-                                         location=loc.key,
-                                         ups=f"{site_of_location[loc.key]}-ups-{side.lower()}"))
+                                         location=loc.key, ups=f"{loc.key}-ups-{side.lower()}"))
 
     # ---- racks and their feeds
     pdu_set = set(rng.sample(range(racks), pdu_racks))
@@ -395,8 +391,12 @@ def _generate(racks: int, devices: int, seed: int, sites: int, pdu_racks: int | 
         if d.role == "server" and d.position is not None and len(hosts_by_site[d.site]) < 4:
             hosts_by_site[d.site].append(d.key)
     for site in site_list:
-        for n, (provider, kbps) in enumerate((("Telkom Indonesia", 2_000_000),
-                                              ("Lintasarta", 1_000_000))):
+        # uplinks sized to the site's allocations (2:1 over them), at least 2 + 1 Gbps
+        allocated_kbps = sum(int(d.custom_fields.get("bandwidth_mbps", 0)) * 1000
+                             for d in device_list if d.site == site.key)
+        main_kbps = max(2_000_000, allocated_kbps)
+        for n, (provider, kbps) in enumerate((("Telkom Indonesia", main_kbps),
+                                              ("Lintasarta", max(1_000_000, main_kbps // 2)))):
             # circuit IDs are unique per provider in NetBox, so the site is part of the name
             uplinks.append(Uplink(key=f"{site.key}-uplink-{n + 1}",
                                   name=f"{site.key.upper()}-UPLINK-{n + 1}",
