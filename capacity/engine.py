@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 from capacity.bandwidth import compute_bandwidth
 from capacity.compute import compute_clusters
 from capacity.findings import data_quality_findings
 from capacity.policy import Policy
-from capacity.power import compute_power
-from capacity.results import CapacityResult
+from capacity.power import compute_power, scan_devices
+from capacity.results import CapacityResult, Finding
 from capacity.space import compute_space
 from inventory.model import Snapshot
 
@@ -15,11 +17,19 @@ from inventory.model import Snapshot
 def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> CapacityResult:
     """Space, power (normal and failover), UPS, genset, bandwidth, hosting and findings."""
     policy = policy or Policy()
-    space = compute_space(snapshot, policy)
-    power = compute_power(snapshot, policy)
-    uplinks, bandwidth = compute_bandwidth(snapshot, policy)
-    clusters = compute_clusters(snapshot, policy)
-    findings = data_quality_findings(snapshot) + power.findings
+    # The snapshot is millions of long-lived objects: move them out of the collector's
+    # generations so the maths' short-lived allocations do not trigger full passes over
+    # them (measured 1-2 s each on 200,000 devices). Reference counting frees as usual.
+    gc.freeze()
+    try:
+        space = compute_space(snapshot, policy)
+        scan = scan_devices(snapshot)  # one pass over devices and ports, shared below
+        power = compute_power(snapshot, policy, scan)
+        uplinks, bandwidth = compute_bandwidth(snapshot, policy, scan)
+        clusters = compute_clusters(snapshot, policy)
+        findings = data_quality_findings(snapshot, scan) + power.findings
+    finally:
+        gc.unfreeze()
     return CapacityResult(
         space=space,
         feeds=power.feeds,
@@ -33,7 +43,7 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
     )
 
 
-def _dedupe(findings: list) -> list:
+def _dedupe(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[str, str, str]] = set()
     out = []
     for f in findings:
