@@ -19,7 +19,13 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
     policy = policy or Policy()
     # The snapshot is millions of long-lived objects: move them out of the collector's
     # generations so the maths' short-lived allocations do not trigger full passes over
-    # them (measured 1-2 s each on 200,000 devices). Reference counting frees as usual.
+    # them (measured 1-2 s each on 200,000 devices).
+    # Automatic collection is also off until the result is built: a collection of the
+    # young objects made here (hundreds of thousands) can promote enough of them to start
+    # a full pass, and a full pass after `gc.unfreeze()` walks the whole snapshot (this was
+    # the occasional +2 s run, typically the first one). Reference counting frees as usual.
+    enabled = gc.isenabled()
+    gc.disable()
     gc.freeze()
     try:
         space = compute_space(snapshot, policy)
@@ -28,19 +34,21 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
         uplinks, bandwidth = compute_bandwidth(snapshot, policy, scan)
         clusters = compute_clusters(snapshot, policy)
         findings = data_quality_findings(snapshot, scan) + power.findings
+        return CapacityResult(
+            space=space,
+            feeds=power.feeds,
+            racks_power=power.racks,
+            ups=power.ups,
+            gensets=power.gensets,
+            uplinks=uplinks,
+            bandwidth=bandwidth,
+            clusters=clusters,
+            findings=_dedupe(findings),
+        )
     finally:
         gc.unfreeze()
-    return CapacityResult(
-        space=space,
-        feeds=power.feeds,
-        racks_power=power.racks,
-        ups=power.ups,
-        gensets=power.gensets,
-        uplinks=uplinks,
-        bandwidth=bandwidth,
-        clusters=clusters,
-        findings=_dedupe(findings),
-    )
+        if enabled:
+            gc.enable()
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
