@@ -26,7 +26,7 @@ test: $(STAMP) system-deps
 	scripts/netbox-sandbox up
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/unit tests/gateway
 	# Serially: NetBox 4.7 deadlocks on concurrent bulk device creation.
-	eval "$$(scripts/netbox-sandbox env)" && CI=$${CI:-true} $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
+	eval "$$(scripts/netbox-sandbox env)" && export NETBOX_URL NETBOX_TOKEN && CI=$${CI:-true} $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
 ## Only the tests that need no NetBox.
 test-unit: $(STAMP)
