@@ -36,7 +36,7 @@ from capacity.results import CapacityResult, FeedPower
 from capacity.space import RackOccupancy, SpaceIndex, aligned_runs, natural_key, space_index_for
 from inventory.errors import InputError
 from inventory.files import read_structured, validate_file
-from inventory.model import Snapshot
+from inventory.model import Snapshot, check_half_units
 
 Verdict = Literal["fits", "does not fit", "not requested"]
 
@@ -63,9 +63,7 @@ class ServerRequest(_Req):
     @field_validator("u_height")
     @classmethod
     def _half_units(cls, v: float) -> float:
-        if (v * 2) != int(v * 2):
-            raise ValueError("u_height must be a multiple of 0.5")
-        return v
+        return check_half_units(v, "u_height")  # type: ignore[return-value]
 
     @model_validator(mode="after")
     def _some_draw(self) -> "ServerRequest":

@@ -25,6 +25,13 @@ FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
 
 
+def check_half_units(value: float | None, what: str) -> float | None:
+    """Rack heights and positions are multiples of half a unit, as in NetBox."""
+    if value is not None and (value * 2) != int(value * 2):
+        raise ValueError(f"{what} must be a multiple of 0.5")
+    return value
+
+
 class Strict(BaseModel):
     """Base: unknown keys are errors (typos in hand-written files must not pass)."""
 
@@ -103,9 +110,7 @@ class DeviceType(Strict):
     @field_validator("u_height")
     @classmethod
     def _half_units(cls, v: float) -> float:
-        if (v * 2) != int(v * 2):
-            raise ValueError("u_height must be a multiple of 0.5")
-        return v
+        return check_half_units(v, "u_height")  # type: ignore[return-value]
 
     @model_validator(mode="after")
     def _defaults(self) -> "DeviceType":
@@ -164,9 +169,7 @@ class Device(Keyed):
     @field_validator("position")
     @classmethod
     def _half_position(cls, v: float | None) -> float | None:
-        if v is not None and (v * 2) != int(v * 2):
-            raise ValueError("position must be a multiple of 0.5")
-        return v
+        return check_half_units(v, "position")
 
     @model_validator(mode="after")
     def _key_needed(self) -> "Device":
