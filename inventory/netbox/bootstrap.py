@@ -139,7 +139,12 @@ def bootstrap(client: NetBoxClient, *, dry_run: bool = False, echo: Echo | None 
     """Create the conventions NetBox lacks; returns what was (or would be) done."""
     def attempt() -> Report:
         report = Report(dry_run=dry_run)
-        ensure_conventions(client, Reconciler(client, report, dry_run=dry_run, echo=echo))
+        rec = Reconciler(client, report, dry_run=dry_run, echo=echo)
+        ensure_conventions(client, rec)
+        # the bulk loader's export templates: its cheapest read (docs/netbox-loader.md)
+        from inventory.netbox.loader import ensure_export_templates
+
+        ensure_export_templates(client, rec)
         return report
 
     return retry_on_concurrent_change(attempt, echo, dry_run)
