@@ -185,7 +185,7 @@ SMALL_READS: tuple[tuple[str, str, str, str | None], ...] = (
     ("reservations", "rack_reservation_list", "id units description rack { id } tenant { id }",
      "{rack: {site: {id: {in_list: {ids}}}}}"),
     ("device_bays", "device_bay_list", "id device { id } installed_device { id }",
-     "{site: {id: {in_list: {ids}}}, installed_device: {id: {is_null: false}}}"),
+     "{site: {id: {in_list: {ids}}}, installed_device: {id: {is_null: false}}}"),  # occupied bays only
     ("circuit_terminations", "circuit_termination_list",
      "id term_side circuit { id cid status commit_rate type { slug } provider { name } } "
      "termination { __typename ... on SiteType { id } ... on LocationType { site { id } } }",
@@ -199,13 +199,16 @@ SMALL_READS: tuple[tuple[str, str, str, str | None], ...] = (
 )
 
 
+#: filters that apply whatever the sites (without a site filter, GraphQL takes them alone)
+_ALWAYS = {"device_bays": "{installed_device: {id: {is_null: false}}}"}
+
+
 def _filters(template: str | None, site_ids: list[int] | None, name: str = "") -> str:
+    """The `filters:` argument of a list field for the loaded sites ("" for all sites)."""
     if template is None:
         return ""
     if site_ids is None:
-        if name == "device_bays":
-            return "filters: {installed_device: {id: {is_null: false}}}, "
-        return ""
+        return f"filters: {_ALWAYS[name]}, " if name in _ALWAYS else ""
     ids = "[" + ", ".join(f'"{i}"' for i in site_ids) + "]"
     return "filters: " + template.replace("{ids}", ids) + ", "
 
