@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from capacity.policy import Policy
-from capacity.power import BANDWIDTH_FIELD, COUNTED_DEVICE_STATUSES, DeviceScan, bandwidth_value
+from capacity.scan import BANDWIDTH_FIELD, COUNTED_DEVICE_STATUSES, DeviceScan, bandwidth_value
 from capacity.results import SiteBandwidth, UplinkCapacity
 from inventory.model import Snapshot
 
@@ -19,7 +19,7 @@ def compute_bandwidth(snapshot: Snapshot, policy: Policy, scan: DeviceScan | Non
     allocatable (oversubscription, N+1 if configured), allocated, committed and free kbps.
 
     Figures are kbps (NetBox's circuit `commit_rate` unit); Mbps allocations x 1000.
-    `scan` (from `power.scan_devices`) saves a pass over the devices when given.
+    `scan` (from `scan.scan_devices`) saves a pass over the devices when given.
     """
     uplinks: dict[str, UplinkCapacity] = {}
     commit: dict[str, int] = {}

@@ -8,7 +8,8 @@ from capacity.bandwidth import compute_bandwidth
 from capacity.compute import compute_clusters
 from capacity.findings import data_quality_findings
 from capacity.policy import Policy
-from capacity.power import compute_power, scan_devices
+from capacity.power import compute_power
+from capacity.scan import scan_devices
 from capacity.results import CapacityResult, Finding
 from capacity.space import compute_space
 from inventory.model import Snapshot

@@ -17,7 +17,7 @@ Pure: a snapshot in, a list of `Finding` out. The kinds (see docs/capacity-rules
 from __future__ import annotations
 
 from capacity.compute import cluster_resolver
-from capacity.power import BANDWIDTH_FIELD, DeviceScan, gc_paused, scan_devices
+from capacity.scan import BANDWIDTH_FIELD, DeviceScan, gc_paused, scan_devices
 from capacity.results import Finding
 from inventory.model import Device, Snapshot
 
@@ -35,7 +35,7 @@ def _units(first_half: int, last_half: int) -> str:
 def data_quality_findings(snapshot: Snapshot, scan: DeviceScan | None = None) -> list[Finding]:
     """Every data-quality finding of a snapshot, grouped by kind, in data order.
 
-    `scan` (from `power.scan_devices`) may be passed when the caller shares it with
+    `scan` (from `scan.scan_devices`) may be passed when the caller shares it with
     `compute_power`; it is built here otherwise.
     """
     if scan is None:

@@ -9,7 +9,7 @@ import pytest
 from capacity.bandwidth import compute_bandwidth
 from capacity.compute import compute_clusters
 from capacity.policy import Policy
-from capacity.power import scan_devices
+from capacity.scan import scan_devices
 from inventory.model import (
     Cluster,
     ClusterHost,

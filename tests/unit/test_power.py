@@ -12,9 +12,9 @@ from capacity.power import (
     compute_power,
     feed_available_va,
     group_failover,
-    scan_devices,
     split_evenly,
 )
+from capacity.scan import scan_devices
 from inventory.model import (
     UPS,
     Commitment,

@@ -1,0 +1,538 @@
+"""One pass over every device and power port: what space, power, bandwidth, hosting and
+the data-quality findings need from them (`scan_devices` -> `DeviceScan`). Pure.
+
+At 200,000 devices the snapshot's objects are spread over hundreds of megabytes, and
+reading their attributes costs more than the arithmetic done with them (cache misses):
+each extra pass over the devices costs 0.1 to 0.5 s. So every reader shares this one
+pass, and the few other walks (PDUs, cluster hosts) run through C-level iterators
+(`operator.attrgetter`, `itertools.compress`) that touch one attribute per device.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
+from typing import Any
+
+from inventory.model import Device, DeviceType, Snapshot
+
+Number = int | float
+
+#: Device roles (slugs) that never need a draw figure: passive or power-distribution kit.
+PASSIVE_ROLES = frozenset({
+    "pdu", "power-distribution", "patch-panel", "patch-panels", "cable-management",
+    "cable-manager", "blank", "blanking-panel", "shelf", "ups", "genset", "ats",
+})
+
+_NO_OUTLETS: dict[str, int] = {}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector around a hot loop.
+
+    These passes allocate hundreds of thousands of small lists and tuples (none in a
+    reference cycle) over a heap of millions of snapshot objects; every full collection
+    the allocations trigger walks that whole heap (measured: 1 to 2 s each on a 200,000
+    device snapshot). Reference counting still frees everything at once; the collector
+    is restored to its previous state on the way out.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def needs_power(device: Device, dtype: DeviceType | None) -> bool:
+    """Whether a device is expected to carry draw data (see docs/capacity-rules.md).
+
+    Not expected: power distribution (any device with power outlets, i.e. a PDU), types
+    excluded from utilization (patch panels, blanks, cable managers: NetBox's own flag for
+    passive kit) and devices whose role is in PASSIVE_ROLES.
+    """
+    return not device.power_outlets and kind_needs_power(dtype, device.role)
+
+
+def kind_needs_power(dtype: DeviceType | None, role: str) -> bool:
+    """`needs_power` for a device without power outlets, by its type and role."""
+    if dtype is not None and dtype.exclude_from_utilization:
+        return False
+    return role.lower() not in PASSIVE_ROLES
+
+
+# one pass over the devices
+# ---------------------------------------------------------------------------
+
+#: The device custom field holding a server's allocated bandwidth, in Mbps.
+BANDWIDTH_FIELD = "bandwidth_mbps"
+
+#: Device statuses whose bandwidth allocation counts as used: the ones that are or will
+#: be on the network (the same set as VMs in capacity/compute.py).
+COUNTED_DEVICE_STATUSES = frozenset({"active", "planned", "staged"})
+
+
+def bandwidth_value(value: Any) -> float | None:
+    """A `bandwidth_mbps` custom-field value as a number >= 0; None when absent or bad."""
+    cls = value.__class__
+    if cls is int or cls is float:  # the common case, without the conversions
+        return float(value) if 0 <= value < float("inf") else None
+    if value is None or value == "" or cls is bool:
+        return None
+    try:
+        num = float(value)
+    except (TypeError, ValueError):
+        return None
+    if num != num or num < 0 or num == float("inf"):
+        return None
+    return num
+
+
+@dataclass
+class DeviceScan:
+    """Everything power, bandwidth and the data-quality findings need from the devices,
+    gathered in one pass over them and their power ports (the expensive part at 200,000
+    devices). Build it once with `scan_devices` and hand it to `compute_power`,
+    `compute_bandwidth` and `data_quality_findings`; each builds its own when not given.
+    """
+
+    devices: list[Device]
+    # --- power (this project's load) ---
+    units: list[list[tuple[Hashable, Number]]]  # feed-level consumers, see group_failover
+    unit_devices: list[list[int] | None]  # devices behind a unit (kept for single-sided ones)
+    no_draw_by_feed: dict[str, set[int]]  # feed -> devices with a port without draw on it
+    # --- power (NetBox) ---
+    nb_allocated: dict[str, int]  # feed -> NetBox's allocated draw of its ports
+    # --- findings ---
+    no_draw: list[tuple[int, list[str]]]  # device, its leaf ports without draw ([]: no port)
+    uncabled: list[int]  # active racked devices needing power with no port cabled
+    power_devices_by_rack: dict[str, int]  # rack -> devices in it that need power
+    cabled_feeds: set[str]
+    dangling: list[tuple[int, list[str]]]  # PDU device, what of it leads to no feed
+    overlaps: list[tuple[int, int, list[tuple[int, int]]]]  # dev, dev, [(half unit, face)]
+    outside: list[int]  # racked devices reaching outside their rack's units
+    # --- bandwidth ---
+    bandwidth_mbps_by_site: dict[str, float] = field(default_factory=dict)
+    invalid_bandwidth: list[int] = field(default_factory=list)
+
+
+def scan_devices(snapshot: Snapshot) -> DeviceScan:
+    """One pass over the PDUs, one over every device: see DeviceScan.
+
+    Ports get this project's draw (allocated, else maximum; 0 allocated counts as not
+    given) and are walked up PDU outlets to their feed. Consumers with the same cabling
+    (the same feeds, port by port) are summed into one unit: the failover arithmetic is
+    linear in the draws, so the figures are those of adding devices one by one, except
+    for how a remainder of 1 VA of an uneven split is placed.
+    """
+    with gc_paused():
+        return _scan_devices(snapshot)
+
+
+def _scan_devices(snapshot: Snapshot) -> DeviceScan:
+    devices = snapshot.devices
+    feeds = {f.key: f for f in snapshot.power_feeds}
+
+    # --- pass 0: PDUs (devices with power outlets) and their ports --------------------
+    pdu_dev: list[int] = []
+    pdu_name: list[str] = []
+    pdu_alloc: list[int | None] = []
+    pdu_max: list[int | None] = []
+    pdu_feed: list[str | None] = []
+    pdu_ref: list[tuple[str, str] | None] = []
+    # PDU device key -> outlet name -> index of the PDU port feeding it (-1: none)
+    outlet_maps: dict[str, dict[str, int]] = {}
+    for di, d in [(di, d) for di, d in enumerate(devices) if d.power_outlets]:
+        outlets = d.power_outlets
+        base = len(pdu_dev)
+        by_name: dict[str, int] = {}
+        for k, p in enumerate(d.power_ports):
+            by_name[p.name] = base + k
+            pdu_dev.append(di)
+            pdu_name.append(p.name)
+            pdu_alloc.append(p.allocated_draw)
+            pdu_max.append(p.maximum_draw)
+            pdu_feed.append(p.feed)
+            o = p.outlet
+            pdu_ref.append(None if o is None else (o.device, o.name))
+        get = by_name.get
+        outlet_maps[d.key] = {o.name: get(o.power_port, -1)  # type: ignore[arg-type]
+                              for o in outlets}
+    npp = len(pdu_dev)
+    pdu_up = [False] * npp  # the port feeds outlets of its PDU
+    for m in outlet_maps.values():
+        for src in set(m.values()):
+            if src >= 0:
+                pdu_up[src] = True
+    pdu_parent = [-1] * npp
+    pdu_children: dict[int, list[int]] = {}  # PDU input -> PDU inputs on its outlets
+    pdu_orphans: list[tuple[str, str]] = []  # cabled outlets tied to no input port
+    for i in range(npp):
+        ref = pdu_ref[i]
+        if ref is None:
+            continue
+        src = outlet_maps[ref[0]].get(ref[1], -1)
+        pdu_parent[i] = src
+        if src < 0:
+            pdu_orphans.append(ref)
+        elif pdu_up[i]:
+            pdu_children.setdefault(src, []).append(i)
+
+    # the feed each PDU port hangs from (None: dangling, or a loop of PDUs)
+    pdu_root: list[str | None] = list(pdu_feed)
+    done = [ref is None for ref in pdu_ref]
+    for i in range(npp):
+        if done[i]:
+            continue
+        path: list[int] = []
+        on_path: set[int] = set()
+        j, value = i, None
+        while True:
+            if done[j]:
+                value = pdu_root[j]
+                break
+            if j in on_path:
+                break
+            path.append(j)
+            on_path.add(j)
+            j = pdu_parent[j]
+            if j < 0:
+                break
+        for k in path:
+            pdu_root[k] = value
+            done[k] = True
+
+    nb_leaf = [0] * npp  # NetBox allocated of the leaf ports on a PDU input's outlets
+    load_leaf = [0] * npp  # this project's draw of the same
+    nb_allocated: dict[str, int] = dict.fromkeys(feeds, 0)
+    cabled_feeds: set[str] = set()
+    no_draw_by_feed: dict[str, set[int]] = defaultdict(set)
+    # Consumers are gathered by where their ports attach: a feed key (cabled directly)
+    # or the index of the PDU input feeding the outlet (int; -1: an outlet tied to no
+    # input). attachments -> [draws, NetBox allocated draws, device indices]
+    patterns: dict[tuple[Hashable, ...], list[Any]] = {}
+
+    def attach(di: int, atts: list[Hashable], ds: list[int], nbs: list[int]) -> None:
+        key = tuple(atts)
+        rec = patterns.get(key)
+        if rec is None:
+            patterns[key] = [ds, nbs, [di]]
+            return
+        sums, nsums, devs = rec
+        for k in range(len(ds)):
+            sums[k] += ds[k]
+            nsums[k] += nbs[k]
+        devs.append(di)
+
+    # PDU ports that feed no outlet are leaves of the PDU device itself
+    pdu_leaves: dict[int, tuple[list[Hashable], list[int], list[int]]] = {}
+    for i in range(npp):
+        if pdu_up[i]:
+            continue
+        att: Hashable = pdu_feed[i]
+        if att is None:
+            att = pdu_parent[i]
+            if att == -1 and pdu_ref[i] is None:
+                continue  # not cabled
+        a = pdu_alloc[i]
+        atts, ds, nbs = pdu_leaves.setdefault(pdu_dev[i], ([], [], []))
+        atts.append(att)
+        ds.append(a or pdu_max[i] or 0)
+        nbs.append(a or 0)
+    for di, (atts, ds, nbs) in pdu_leaves.items():
+        attach(di, atts, ds, nbs)
+
+    # --- pass 1: every device --------------------------------------------------------
+    tinfo: dict[str, tuple[int, bool]] = {
+        t.key: (int(t.u_height * 2), t.is_full_depth) for t in snapshot.device_types}
+    no_type = (0, False)
+    ones = [(1 << n) - 1 for n in range(max((t[0] for t in tinfo.values()), default=0) + 1)]
+    rack_index: dict[str, int] = {}
+    for n, r in enumerate(snapshot.racks):
+        rack_index[r.key] = n
+    occ_front = [0] * len(rack_index)
+    occ_rear = [0] * len(rack_index)
+    conflicts: set[int] = set()
+    types = {t.key: t for t in snapshot.device_types}
+    needs_by_kind: dict[tuple[str, str], bool] = {}
+    power_devices_by_rack: dict[str, int] = defaultdict(int)
+    no_draw: list[tuple[int, list[str]]] = []
+    uncabled: list[int] = []
+    bw_by_site: dict[str, float] = defaultdict(float)
+    invalid_bw: list[int] = []
+    maps_get = outlet_maps.get
+    patterns_get = patterns.get
+
+    for di, d in enumerate(devices):
+        u2, full = tinfo.get(d.device_type, no_type)
+        rack = d.rack
+        cf = d.custom_fields
+        if cf:
+            raw = cf.get(BANDWIDTH_FIELD)
+            if raw is not None and raw != "":
+                v = bandwidth_value(raw)
+                if v is None:
+                    invalid_bw.append(di)
+                elif v and d.status in COUNTED_DEVICE_STATUSES:
+                    bw_by_site[d.site] += v
+        if rack is not None and u2:
+            pos = d.position
+            if pos is not None and d.parent is None:
+                ri = rack_index[rack]
+                mask = ones[u2] << int(pos * 2)
+                if full:
+                    if (occ_front[ri] | occ_rear[ri]) & mask:
+                        conflicts.add(ri)
+                    occ_front[ri] |= mask
+                    occ_rear[ri] |= mask
+                elif d.face == "rear":
+                    if occ_rear[ri] & mask:
+                        conflicts.add(ri)
+                    occ_rear[ri] |= mask
+                else:
+                    if occ_front[ri] & mask:
+                        conflicts.add(ri)
+                    occ_front[ri] |= mask
+        if d.power_outlets:
+            continue  # a PDU: its ports were done in pass 0
+        ports = d.power_ports
+        kind = (d.device_type, d.role)
+        needs = needs_by_kind.get(kind)
+        if needs is None:
+            needs = needs_by_kind[kind] = kind_needs_power(types.get(kind[0]), kind[1])
+        if needs and rack is not None:
+            power_devices_by_rack[rack] += 1
+        if not ports:
+            if needs and rack is not None and d.parent is None:
+                no_draw.append((di, []))
+            continue
+        atts: list[Hashable] = []
+        ds: list[int] = []
+        nbs: list[int] = []
+        missing: list[str] | None = None
+        for p in ports:
+            a = p.allocated_draw
+            draw = a or p.maximum_draw
+            if not draw:
+                draw = 0
+                if needs:
+                    if missing is None:
+                        missing = []
+                    missing.append(p.name)
+            att = p.feed
+            if att is None:
+                o = p.outlet
+                if o is None:
+                    continue
+                att = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
+            atts.append(att)
+            ds.append(draw)
+            nbs.append(a or 0)
+        if missing is not None:
+            no_draw.append((di, missing))
+        if not atts:
+            if needs and rack is not None and d.status == "active":
+                uncabled.append(di)
+            continue
+        key = tuple(atts)
+        rec = patterns_get(key)
+        if rec is None:
+            patterns[key] = [ds, nbs, [di]]
+        else:
+            sums, nsums, devs = rec
+            if len(ds) == 2:
+                sums[0] += ds[0]
+                sums[1] += ds[1]
+                nsums[0] += nbs[0]
+                nsums[1] += nbs[1]
+            else:
+                for k in range(len(ds)):
+                    sums[k] += ds[k]
+                    nsums[k] += nbs[k]
+            devs.append(di)
+
+    # --- from attachments to feeds ------------------------------------------------------
+    # feeds on racks with both sides: a consumer on one side only of such a rack is a
+    # finding (single-corded)
+    rack_sides: dict[str, set[str]] = defaultdict(set)
+    for f in feeds.values():
+        if f.rack is not None:
+            rack_sides[f.rack].add(f.type)
+    ab_group = {k: (f.rack if f.rack is not None and len(rack_sides[f.rack]) > 1 else None)
+                for k, f in feeds.items()}
+    feed_side = {k: f.type for k, f in feeds.items()}
+
+    def single_sided(fkeys: list[str]) -> bool:
+        if len(fkeys) == 1:
+            return ab_group[fkeys[0]] is not None
+        if len(fkeys) == 2:
+            g1, g2 = ab_group[fkeys[0]], ab_group[fkeys[1]]
+            if g1 == g2:
+                return g1 is not None and feed_side[fkeys[0]] == feed_side[fkeys[1]]
+            return g1 is not None or g2 is not None
+        seen: dict[Hashable, set[str]] = {}
+        for f in fkeys:
+            g = ab_group[f]
+            if g is not None:
+                seen.setdefault(g, set()).add(feed_side[f])
+        return any(len(v) == 1 for v in seen.values())
+
+    units: list[list[tuple[Hashable, Number]]] = []
+    unit_devices: list[list[int] | None] = []
+    orphan_outlets: list[tuple[str, str]] = list(pdu_orphans)
+    lost_inputs: set[int] = set()  # PDU inputs with cabled outlets and no feed upstream
+    for key, (sums, nsums, devs) in patterns.items():
+        items: list[tuple[Hashable, Number]] = []
+        for att, draw, nb in zip(key, sums, nsums):
+            if att.__class__ is int:
+                if att < 0:
+                    continue  # an outlet tied to no input: reported below
+                nb_leaf[att] += nb  # type: ignore[index]
+                load_leaf[att] += draw  # type: ignore[index]
+                f = pdu_root[att]  # type: ignore[index]
+                if f is None:
+                    lost_inputs.add(att)  # type: ignore[arg-type]
+                    continue
+            else:
+                f = att  # type: ignore[assignment]
+                nb_allocated[f] += nb
+                cabled_feeds.add(f)
+            items.append((f, draw))
+        if -1 in key:
+            for di in devs:
+                for p in devices[di].power_ports:
+                    o = p.outlet
+                    if o is not None and maps_get(o.device, _NO_OUTLETS).get(o.name, -1) < 0:
+                        orphan_outlets.append((o.device, o.name))
+        if items:
+            units.append(items)
+            unit_devices.append(devs if single_sided([f for f, _ in items]) else None)
+    if no_draw:
+        # which feeds carry a port without draw (rare: re-walk those devices only)
+        for di, missing_ports in no_draw:
+            names = set(missing_ports)
+            for p in devices[di].power_ports:
+                if p.name not in names:
+                    continue
+                f = p.feed
+                if f is None and p.outlet is not None:
+                    src = maps_get(p.outlet.device, _NO_OUTLETS).get(p.outlet.name, -1)
+                    f = pdu_root[src] if src >= 0 else None
+                if f is not None:
+                    no_draw_by_feed[f].add(di)
+
+    # --- NetBox's allocated draw of the PDU inputs cabled to feeds ---------------------
+    def nb_pdu(port: int, _seen: set[int] | None = None) -> int:
+        # PowerPort.get_power_draw()['allocated'] line for line, seen-set included; the
+        # leaf ports on its outlets are already summed in nb_leaf (they have no outlets,
+        # so NetBox gives each `allocated_draw or 0` and never skips one)
+        a = pdu_alloc[port]
+        if a is not None or pdu_max[port] is not None:
+            return a or 0
+        base_seen = set(_seen) if _seen else set()
+        base_seen.add(port)
+        seen = set(base_seen)
+        total = nb_leaf[port]
+        for child in pdu_children.get(port, ()):
+            if child in seen:
+                continue
+            seen.add(child)
+            total += nb_pdu(child, seen)
+        return total
+
+    for i in range(npp):
+        f = pdu_feed[i]
+        if f is not None:
+            cabled_feeds.add(f)
+            if pdu_up[i]:  # the PDU's other ports are leaves, counted with the patterns
+                nb_allocated[f] += nb_pdu(i)
+
+    # PDU inputs with an explicit draw above what hangs off them: the excess is a fixed
+    # draw of the PDU itself on its feed (consumers we know nothing of); it never moves.
+    memo: dict[int, int] = {}
+
+    def contribution(port: int, visiting: set[int]) -> int:
+        if port in memo:
+            return memo[port]
+        if port in visiting:
+            return 0
+        visiting.add(port)
+        value = load_leaf[port] + sum(contribution(c, visiting)
+                                      for c in pdu_children.get(port, ()))
+        visiting.discard(port)
+        explicit = pdu_alloc[port] or pdu_max[port]
+        if explicit and explicit > value:
+            f = pdu_root[port]
+            if f is not None:
+                units.append([(f, explicit - value)])
+                unit_devices.append(None)
+            value = explicit
+        memo[port] = value
+        return value
+
+    for i in range(npp):
+        if pdu_up[i] and (pdu_alloc[i] or pdu_max[i]):
+            contribution(i, set())
+
+    # --- PDUs whose cabled outlets lead nowhere -----------------------------------------
+    lost: dict[int, list[str]] = defaultdict(list)
+    for i in sorted(lost_inputs | {c for c in pdu_children if pdu_root[c] is None}):
+        lost[pdu_dev[i]].append(f"input {pdu_name[i]}")
+    if orphan_outlets:
+        dev_index = {d.key: n for n, d in enumerate(devices)}
+        for dk, oname in sorted(set(orphan_outlets)):
+            lost[dev_index[dk]].append(f"outlet {oname} (tied to no input port)")
+    dangling = sorted(lost.items())
+
+    # --- overlaps and devices outside their rack: only the racks where it happened ------
+    racks = snapshot.racks
+    recheck = set(conflicts)
+    for ri, r in enumerate(racks):
+        occ = occ_front[ri] | occ_rear[ri]
+        if occ and (occ >> ((r.starting_unit + r.u_height) * 2)
+                    or occ & ((1 << (r.starting_unit * 2)) - 1)):
+            recheck.add(ri)
+    overlaps: list[tuple[int, int, list[tuple[int, int]]]] = []
+    outside: list[int] = []
+    if recheck:
+        owner: dict[tuple[int, int, int], int] = {}
+        pairs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for di, d in enumerate(devices):
+            rack = d.rack
+            if rack is None or d.position is None or d.parent is not None:
+                continue
+            ri = rack_index[rack]
+            if ri not in recheck:
+                continue
+            u2, full = tinfo.get(d.device_type, no_type)
+            if not u2:
+                continue
+            lo = int(d.position * 2)
+            r = racks[ri]
+            if lo < r.starting_unit * 2 or lo + u2 > (r.starting_unit + r.u_height) * 2:
+                outside.append(di)
+            if ri not in conflicts:
+                continue
+            faces = (0, 1) if full else ((1,) if d.face == "rear" else (0,))
+            for face in faces:
+                for slot in range(lo, lo + u2):
+                    other = owner.setdefault((ri, slot, face), di)
+                    if other != di:
+                        pairs.setdefault((other, di), []).append((slot, face))
+        overlaps = [(a, b, where) for (a, b), where in pairs.items()]
+
+    return DeviceScan(
+        devices=devices, units=units, unit_devices=unit_devices,
+        no_draw_by_feed=dict(no_draw_by_feed), nb_allocated=nb_allocated, no_draw=no_draw,
+        uncabled=uncabled, power_devices_by_rack=dict(power_devices_by_rack),
+        cabled_feeds=cabled_feeds, dangling=dangling, overlaps=overlaps, outside=outside,
+        bandwidth_mbps_by_site=dict(bw_by_site), invalid_bandwidth=invalid_bw,
+    )
+
