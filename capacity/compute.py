@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from capacity.policy import Policy
 from capacity.results import ClusterCapacity
@@ -43,7 +43,8 @@ def commitment_cluster(snapshot: Snapshot, cm: Commitment) -> str | None:
     return cluster_resolver(snapshot)(cm)
 
 
-def compute_clusters(snapshot: Snapshot, policy: Policy) -> dict[str, ClusterCapacity]:
+def compute_clusters(snapshot: Snapshot, policy: Policy,
+                     host_status: Mapping[str, str] | None = None) -> dict[str, ClusterCapacity]:
     """Capacity, used and free vCPUs, memory (GB) and disk (GB) of every cluster.
 
     capacity = (sum over serving hosts - the largest host per resource when N+1 is on and
@@ -51,9 +52,11 @@ def compute_clusters(snapshot: Snapshot, policy: Policy) -> dict[str, ClusterCap
     commitments naming the cluster (or, naming none, the site's only cluster).
     """
     resolve = cluster_resolver(snapshot)
-    hosts_wanted = {h.device for c in snapshot.clusters for h in c.hosts}
-    status = {d.key: d.status for d in snapshot.devices if d.key in hosts_wanted} \
-        if hosts_wanted else {}
+    status = host_status
+    if status is None:
+        hosts_wanted = {h.device for c in snapshot.clusters for h in c.hosts}
+        status = {d.key: d.status for d in snapshot.devices if d.key in hosts_wanted} \
+            if hosts_wanted else {}
 
     extra: dict[str, list[float]] = {}
     for cm in snapshot.commitments:

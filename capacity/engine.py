@@ -29,11 +29,11 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
     gc.disable()
     gc.freeze()
     try:
-        space = compute_space(snapshot, policy)
-        scan = scan_devices(snapshot)  # one pass over devices and ports, shared below
+        scan = scan_devices(snapshot)  # the one pass over devices and ports, shared below
+        space = compute_space(snapshot, policy, scan)
         power = compute_power(snapshot, policy, scan)
         uplinks, bandwidth = compute_bandwidth(snapshot, policy, scan)
-        clusters = compute_clusters(snapshot, policy)
+        clusters = compute_clusters(snapshot, policy, scan.host_status)
         findings = data_quality_findings(snapshot, scan) + power.findings
         return CapacityResult(
             space=space,

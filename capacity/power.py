@@ -155,27 +155,29 @@ def group_failover(units: Iterable[Unit], side_of: Mapping[Hashable, Hashable],
             if m2:
                 single.append((ui, g2, x2))
             continue
-        by_group: dict[Hashable, list[tuple[Hashable, Number]]] = {}
+        # the general case: per group of the unit, what each side carries moves evenly
+        # onto the unit's items on the other sides of that group
+        by_group: dict[Hashable, list[tuple[Hashable, Number, Hashable]]] = {}
         for s, a in unit:
             load[s] += a
-            g, _, m = info[s]
+            g, x, m = info[s]
             if m:
-                by_group.setdefault(g, []).append((s, a))
+                items = by_group.get(g)
+                if items is None:
+                    by_group[g] = [(s, a, x)]
+                else:
+                    items.append((s, a, x))
         for g, items in by_group.items():
-            unit_sides = {side_of[s] for s, _ in items}
-            if len(unit_sides) == 1:
-                single.append((ui, g, next(iter(unit_sides))))
+            moved_by_side: dict[Hashable, Number] = {}
+            for _, a, x in items:
+                moved_by_side[x] = moved_by_side.get(x, 0) + a
+            if len(moved_by_side) == 1:
+                single.append((ui, g, items[0][2]))
                 continue
-            for x in unit_sides:
-                moved: Number = 0
-                survivors = []
-                for s, a in items:
-                    if side_of[s] == x:
-                        moved += a
-                    else:
-                        survivors.append(s)
+            for x, moved in moved_by_side.items():
                 if not moved:
                     continue
+                survivors = [s for s, _, sx in items if sx != x]
                 for s, share in zip(survivors, split_evenly(moved, len(survivors))):
                     k = (g, x, s)
                     gain[k] = gain_get(k, 0) + share

@@ -3,9 +3,10 @@ the data-quality findings need from them (`scan_devices` -> `DeviceScan`). Pure.
 
 At 200,000 devices the snapshot's objects are spread over hundreds of megabytes, and
 reading their attributes costs more than the arithmetic done with them (cache misses):
-each extra pass over the devices costs 0.1 to 0.5 s. So every reader shares this one
-pass, and the few other walks (PDUs, cluster hosts) run through C-level iterators
-(`operator.attrgetter`, `itertools.compress`) that touch one attribute per device.
+each extra pass over the devices costs 0.1 to 0.5 s, even one that reads a single
+attribute at C speed. So every reader shares this one pass: PDUs and cluster hosts are
+picked up on the way, and ports cabled to PDU outlets are resolved once the PDUs are
+known.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter
 from typing import Any
 
 from inventory.model import Device, DeviceType, Snapshot
@@ -121,10 +120,19 @@ class DeviceScan:
     # --- bandwidth ---
     bandwidth_mbps_by_site: dict[str, float] = field(default_factory=dict)
     invalid_bandwidth: list[int] = field(default_factory=list)
+    # --- space (capacity/space.py), per rack in snapshot order. Masks are absolute: bit i
+    # is half unit i counted from unit 0, unclipped (the rack's own view shifts them). ---
+    rack_front: list[int] = field(default_factory=list)  # racked devices on the front
+    rack_rear: list[int] = field(default_factory=list)  # (full depth: on both faces)
+    rack_nb_used: list[int] = field(default_factory=list)  # as NetBox's get_utilization counts
+    rack_weight_kg: list[float | None] = field(default_factory=list)  # None: none known
+    rack_no_weight: list[int] = field(default_factory=list)  # devices whose type has no weight
+    # --- hosting (capacity/compute.py) ---
+    host_status: dict[str, str] = field(default_factory=dict)  # cluster host key -> status
 
 
 def scan_devices(snapshot: Snapshot) -> DeviceScan:
-    """One pass over the PDUs, one over every device: see DeviceScan.
+    """One pass over every device and its ports, then over the PDUs found: see DeviceScan.
 
     Ports get this project's draw (allocated, else maximum; 0 allocated counts as not
     given) and are walked up PDU outlets to their feed. Consumers with the same cabling
@@ -140,7 +148,34 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     devices = snapshot.devices
     feeds = {f.key: f for f in snapshot.power_feeds}
 
-    # --- pass 0: PDUs (devices with power outlets) and their ports --------------------
+    # --- the one pass over every device --------------------------------------------------------
+    # Per type: (half units, full depth, counted by NetBox's utilization, weight).
+    tinfo: dict[str, tuple[int, bool, bool, float | None]] = {
+        t.key: (int(round(t.u_height * 2)), t.is_full_depth, not t.exclude_from_utilization,
+                t.weight_kg)
+        for t in snapshot.device_types}
+    no_type: tuple[int, bool, bool, float | None] = (0, False, False, None)
+    ones = [(1 << n) - 1 for n in range(max((t[0] for t in tinfo.values()), default=0) + 1)]
+    rack_index: dict[str, int] = {}
+    for n, r in enumerate(snapshot.racks):
+        rack_index[r.key] = n
+    nracks = len(rack_index)
+    # occupancy of devices in no bay (what overlaps are checked on), NetBox's used units,
+    # known weight and devices without weight, per rack index
+    occ_front = [0] * nracks
+    occ_rear = [0] * nracks
+    nb_used = [0] * nracks
+    weight: list[float | None] = [None] * nracks
+    no_weight = [0] * nracks
+    in_bay: list[tuple[int, int, bool, str | None]] = []  # child devices given a position
+    conflicts: set[int] = set()
+    needs_by_role: dict[str, bool] = {}
+    power_devices = [0] * nracks  # devices in the rack that need power
+    no_draw: list[tuple[int, list[str]]] = []
+    uncabled: list[int] = []
+    bw_by_site: dict[str, float] = defaultdict(float)
+    invalid_bw: list[int] = []
+    # the PDUs' ports, in order, and what each outlet hangs from
     pdu_dev: list[int] = []
     pdu_name: list[str] = []
     pdu_alloc: list[int | None] = []
@@ -149,22 +184,150 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     pdu_ref: list[tuple[str, str] | None] = []
     # PDU device key -> outlet name -> index of the PDU port feeding it (-1: none)
     outlet_maps: dict[str, dict[str, int]] = {}
-    for di, d in [(di, d) for di, d in enumerate(devices) if d.power_outlets]:
+    maps_get = outlet_maps.get
+    wanted = {h.device for c in snapshot.clusters for h in c.hosts}
+    host_status: dict[str, str] = {}  # cluster hosts' statuses
+    # Consumers are gathered by where their ports attach: a feed key (cabled directly) or
+    # the index of the PDU input feeding the outlet (int; -1: an outlet tied to no input).
+    # attachments -> [draws, NetBox allocated draws, device indices]
+    patterns: dict[tuple[Hashable, ...], list[Any]] = {}
+    patterns_get = patterns.get
+    # devices with a port on the outlet of a PDU listed after them: (device, attachments
+    # with (PDU key, outlet name) for such outlets, draws, NetBox draws), attached once
+    # every PDU is known
+    on_outlets: list[tuple[int, list[Hashable], list[int], list[int]]] = []
+
+    for di, d in enumerate(devices):
+        u2, full, counted, w = tinfo.get(d.device_type, no_type)
+        rack = d.rack
+        cf = d.custom_fields
+        if cf:
+            raw = cf.get(BANDWIDTH_FIELD)
+            if raw is not None and raw != "":
+                v = bandwidth_value(raw)
+                if v is None:
+                    invalid_bw.append(di)
+                elif v and d.status in COUNTED_DEVICE_STATUSES:
+                    bw_by_site[d.site] += v
+        if rack is not None:
+            ri = rack_index[rack]
+            # weight: every device assigned to the rack, racked or not (NetBox's total_weight)
+            if w is None:
+                no_weight[ri] += 1
+            else:
+                cw = weight[ri]
+                weight[ri] = w if cw is None else cw + w
+            pos = d.position
+            if u2 and pos is not None:
+                mask = ones[u2] << int(pos * 2)
+                # NetBox's get_available_units(ignore_excluded_devices=True): position >= 1,
+                # any face, any status, types excluded from utilization left out
+                if counted and pos >= 1:
+                    nb_used[ri] |= mask
+                if d.parent is not None:
+                    in_bay.append((ri, mask, full, d.face))
+                elif full:
+                    if (occ_front[ri] | occ_rear[ri]) & mask:
+                        conflicts.add(ri)
+                    occ_front[ri] |= mask
+                    occ_rear[ri] |= mask
+                elif d.face == "rear":
+                    if occ_rear[ri] & mask:
+                        conflicts.add(ri)
+                    occ_rear[ri] |= mask
+                else:
+                    if occ_front[ri] & mask:
+                        conflicts.add(ri)
+                    occ_front[ri] |= mask
+        if wanted and d.key in wanted:
+            host_status[d.key] = d.status
         outlets = d.power_outlets
-        base = len(pdu_dev)
-        by_name: dict[str, int] = {}
-        for k, p in enumerate(d.power_ports):
-            by_name[p.name] = base + k
-            pdu_dev.append(di)
-            pdu_name.append(p.name)
-            pdu_alloc.append(p.allocated_draw)
-            pdu_max.append(p.maximum_draw)
-            pdu_feed.append(p.feed)
-            o = p.outlet
-            pdu_ref.append(None if o is None else (o.device, o.name))
-        get = by_name.get
-        outlet_maps[d.key] = {o.name: get(o.power_port, -1)  # type: ignore[arg-type]
-                              for o in outlets}
+        if outlets:  # a PDU: its ports feed its outlets (resolved once all are known)
+            base = len(pdu_dev)
+            by_name: dict[str, int] = {}
+            for k, p in enumerate(d.power_ports):
+                by_name[p.name] = base + k
+                pdu_dev.append(di)
+                pdu_name.append(p.name)
+                pdu_alloc.append(p.allocated_draw)
+                pdu_max.append(p.maximum_draw)
+                pdu_feed.append(p.feed)
+                o = p.outlet
+                pdu_ref.append(None if o is None else (o.device, o.name))
+            get = by_name.get
+            outlet_maps[d.key] = {o.name: get(o.power_port, -1)  # type: ignore[arg-type]
+                                  for o in outlets}
+            continue
+        ports = d.power_ports
+        role = d.role
+        needs = needs_by_role.get(role)
+        if needs is None:
+            needs = needs_by_role[role] = kind_needs_power(None, role)
+        # a type excluded from utilization is passive kit (see kind_needs_power)
+        needs = needs and counted
+        if needs and rack is not None:
+            power_devices[ri] += 1
+        if not ports:
+            if needs and rack is not None and d.parent is None:
+                no_draw.append((di, []))
+            continue
+        atts: list[Hashable] = []
+        ds: list[int] = []
+        nbs: list[int] = []
+        missing: list[str] | None = None
+        on_outlet = False
+        for p in ports:
+            a = p.allocated_draw
+            draw = a or p.maximum_draw
+            if not draw:
+                draw = 0
+                if needs:
+                    if missing is None:
+                        missing = []
+                    missing.append(p.name)
+            att = p.feed
+            if att is None:
+                o = p.outlet
+                if o is None:
+                    continue
+                m = maps_get(o.device)
+                if m is None:  # its PDU comes later in the list (or it is no PDU)
+                    att = (o.device, o.name)
+                    on_outlet = True
+                else:
+                    att = m.get(o.name, -1)
+            atts.append(att)
+            ds.append(draw)
+            nbs.append(a or 0)
+        if missing is not None:
+            no_draw.append((di, missing))
+        if not atts:
+            if needs and rack is not None and d.status == "active":
+                uncabled.append(di)
+            continue
+        if on_outlet:
+            on_outlets.append((di, atts, ds, nbs))  # attached once the PDUs are known
+            continue
+        key = tuple(atts)
+        rec = patterns_get(key)
+        if rec is None:
+            patterns[key] = [ds, nbs, [di]]
+        else:
+            sums, nsums, devs = rec
+            if len(ds) == 2:
+                sums[0] += ds[0]
+                sums[1] += ds[1]
+                nsums[0] += nbs[0]
+                nsums[1] += nbs[1]
+            else:
+                for k in range(len(ds)):
+                    sums[k] += ds[k]
+                    nsums[k] += nbs[k]
+            devs.append(di)
+    racks = snapshot.racks
+    power_devices_by_rack = {racks[ri].key: n for ri, n in enumerate(power_devices) if n}
+
+    # --- the PDUs (devices with power outlets) and their ports ----------------------------
     npp = len(pdu_dev)
     pdu_up = [False] * npp  # the port feeds outlets of its PDU
     for m in outlet_maps.values():
@@ -214,11 +377,6 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     nb_allocated: dict[str, int] = dict.fromkeys(feeds, 0)
     cabled_feeds: set[str] = set()
     no_draw_by_feed: dict[str, set[int]] = defaultdict(set)
-    # Consumers are gathered by where their ports attach: a feed key (cabled directly)
-    # or the index of the PDU input feeding the outlet (int; -1: an outlet tied to no
-    # input). attachments -> [draws, NetBox allocated draws, device indices]
-    patterns: dict[tuple[Hashable, ...], list[Any]] = {}
-
     def attach(di: int, atts: list[Hashable], ds: list[int], nbs: list[int]) -> None:
         key = tuple(atts)
         rec = patterns.get(key)
@@ -249,114 +407,10 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     for di, (atts, ds, nbs) in pdu_leaves.items():
         attach(di, atts, ds, nbs)
 
-    # --- pass 1: every device --------------------------------------------------------
-    tinfo: dict[str, tuple[int, bool]] = {
-        t.key: (int(t.u_height * 2), t.is_full_depth) for t in snapshot.device_types}
-    no_type = (0, False)
-    ones = [(1 << n) - 1 for n in range(max((t[0] for t in tinfo.values()), default=0) + 1)]
-    rack_index: dict[str, int] = {}
-    for n, r in enumerate(snapshot.racks):
-        rack_index[r.key] = n
-    occ_front = [0] * len(rack_index)
-    occ_rear = [0] * len(rack_index)
-    conflicts: set[int] = set()
-    types = {t.key: t for t in snapshot.device_types}
-    needs_by_kind: dict[tuple[str, str], bool] = {}
-    power_devices_by_rack: dict[str, int] = defaultdict(int)
-    no_draw: list[tuple[int, list[str]]] = []
-    uncabled: list[int] = []
-    bw_by_site: dict[str, float] = defaultdict(float)
-    invalid_bw: list[int] = []
-    maps_get = outlet_maps.get
-    patterns_get = patterns.get
-
-    for di, d in enumerate(devices):
-        u2, full = tinfo.get(d.device_type, no_type)
-        rack = d.rack
-        cf = d.custom_fields
-        if cf:
-            raw = cf.get(BANDWIDTH_FIELD)
-            if raw is not None and raw != "":
-                v = bandwidth_value(raw)
-                if v is None:
-                    invalid_bw.append(di)
-                elif v and d.status in COUNTED_DEVICE_STATUSES:
-                    bw_by_site[d.site] += v
-        if rack is not None and u2:
-            pos = d.position
-            if pos is not None and d.parent is None:
-                ri = rack_index[rack]
-                mask = ones[u2] << int(pos * 2)
-                if full:
-                    if (occ_front[ri] | occ_rear[ri]) & mask:
-                        conflicts.add(ri)
-                    occ_front[ri] |= mask
-                    occ_rear[ri] |= mask
-                elif d.face == "rear":
-                    if occ_rear[ri] & mask:
-                        conflicts.add(ri)
-                    occ_rear[ri] |= mask
-                else:
-                    if occ_front[ri] & mask:
-                        conflicts.add(ri)
-                    occ_front[ri] |= mask
-        if d.power_outlets:
-            continue  # a PDU: its ports were done in pass 0
-        ports = d.power_ports
-        kind = (d.device_type, d.role)
-        needs = needs_by_kind.get(kind)
-        if needs is None:
-            needs = needs_by_kind[kind] = kind_needs_power(types.get(kind[0]), kind[1])
-        if needs and rack is not None:
-            power_devices_by_rack[rack] += 1
-        if not ports:
-            if needs and rack is not None and d.parent is None:
-                no_draw.append((di, []))
-            continue
-        atts: list[Hashable] = []
-        ds: list[int] = []
-        nbs: list[int] = []
-        missing: list[str] | None = None
-        for p in ports:
-            a = p.allocated_draw
-            draw = a or p.maximum_draw
-            if not draw:
-                draw = 0
-                if needs:
-                    if missing is None:
-                        missing = []
-                    missing.append(p.name)
-            att = p.feed
-            if att is None:
-                o = p.outlet
-                if o is None:
-                    continue
-                att = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
-            atts.append(att)
-            ds.append(draw)
-            nbs.append(a or 0)
-        if missing is not None:
-            no_draw.append((di, missing))
-        if not atts:
-            if needs and rack is not None and d.status == "active":
-                uncabled.append(di)
-            continue
-        key = tuple(atts)
-        rec = patterns_get(key)
-        if rec is None:
-            patterns[key] = [ds, nbs, [di]]
-        else:
-            sums, nsums, devs = rec
-            if len(ds) == 2:
-                sums[0] += ds[0]
-                sums[1] += ds[1]
-                nsums[0] += nbs[0]
-                nsums[1] += nbs[1]
-            else:
-                for k in range(len(ds)):
-                    sums[k] += ds[k]
-                    nsums[k] += nbs[k]
-            devs.append(di)
+    # then the devices on outlets of PDUs listed after them, in device order
+    for di, atts, ds, nbs in on_outlets:
+        attach(di, [maps_get(att[0], _NO_OUTLETS).get(att[1], -1)  # type: ignore[index]
+                    if att.__class__ is tuple else att for att in atts], ds, nbs)
 
     # --- from attachments to feeds ------------------------------------------------------
     # feeds on racks with both sides: a consumer on one side only of such a rack is a
@@ -492,7 +546,6 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     dangling = sorted(lost.items())
 
     # --- overlaps and devices outside their rack: only the racks where it happened ------
-    racks = snapshot.racks
     recheck = set(conflicts)
     for ri, r in enumerate(racks):
         occ = occ_front[ri] | occ_rear[ri]
@@ -511,7 +564,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
             ri = rack_index[rack]
             if ri not in recheck:
                 continue
-            u2, full = tinfo.get(d.device_type, no_type)
+            u2, full, _, _ = tinfo.get(d.device_type, no_type)
             if not u2:
                 continue
             lo = int(d.position * 2)
@@ -528,11 +581,22 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                         pairs.setdefault((other, di), []).append((slot, face))
         overlaps = [(a, b, where) for (a, b), where in pairs.items()]
 
+    # --- space: devices in bays given a position occupy units too (never checked for
+    # overlaps: their parent holds the units) ---------------------------------------------
+    rack_front, rack_rear = list(occ_front), list(occ_rear)
+    for ri, mask, full, face in in_bay:
+        if full or face == "front":
+            rack_front[ri] |= mask
+        if full or face != "front":
+            rack_rear[ri] |= mask
+
     return DeviceScan(
         devices=devices, units=units, unit_devices=unit_devices,
         no_draw_by_feed=dict(no_draw_by_feed), nb_allocated=nb_allocated, no_draw=no_draw,
         uncabled=uncabled, power_devices_by_rack=dict(power_devices_by_rack),
         cabled_feeds=cabled_feeds, dangling=dangling, overlaps=overlaps, outside=outside,
         bandwidth_mbps_by_site=dict(bw_by_site), invalid_bandwidth=invalid_bw,
+        rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=nb_used,
+        rack_weight_kg=weight, rack_no_weight=no_weight, host_status=host_status,
     )
 

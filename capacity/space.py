@@ -15,8 +15,9 @@ NetBox's own `Rack.get_utilization()` is computed beside it from a fourth mask, 
 as NetBox's `get_available_units(rack_face=None, ignore_excluded_devices=True)` counts
 them), so the percentage matches NetBox float for float.
 
-The masks are built once per snapshot (`build_space_index`) with one pass over the
-devices; placement queries (capacity/fit.py) then only read them.
+The masks are built once per snapshot (`build_space_index`) from the device scan shared
+with power and the findings (capacity/scan.py); placement queries (capacity/fit.py)
+then only read them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Iterator, Literal
 
 from capacity.policy import Policy
 from capacity.results import RackSpace
+from capacity.scan import DeviceScan, scan_devices
 from inventory.model import Rack, Snapshot
 
 Mode = Literal["both", "front", "rear"]
@@ -74,12 +76,12 @@ class RackOccupancy:
             free = full & ~(taken | reserved)
             summary = done.get(free)  # front and rear often equal "both" (full-depth kit)
             if summary is None:
-                half = tuple(sorted(map(len, filter(None, format(free, "b").split("0")))))
                 # whole unit k is free when half units 2k and 2k+1 are: keep the even bit
-                # of each free pair, read every other character from bit 0 up
+                # of each free pair, read every other character from bit 0 up, and write
+                # each free unit as two half units so the lengths come out in half units
                 pairs = format(free & (free >> 1) & even, "b")[::-1][0::2]
-                whole = tuple(sorted(2 * len(r) for r in pairs.split("0") if r))
-                summary = done[free] = (free.bit_count(), half, whole)
+                summary = done[free] = (free.bit_count(), _run_lengths(format(free, "b")),
+                                        _run_lengths(pairs.replace("1", "11")))
             self.free_half[mode] = summary[0]
             self.run_lengths[(mode, False)] = summary[1]
             self.run_lengths[(mode, True)] = summary[2]
@@ -189,6 +191,11 @@ def aligned_runs(mask: int, whole_units: bool) -> Iterator[tuple[int, int]]:
 _EVEN: dict[int, int] = {}
 
 
+def _run_lengths(bits: str) -> tuple[int, ...]:
+    """Sorted lengths of the runs of "1" in a string of bits."""
+    return tuple(sorted(map(len, filter(None, bits.split("0")))))
+
+
 def _even_mask(n: int) -> int:
     """Bits 0, 2, 4, ... below n."""
     mask = _EVEN.get(n)
@@ -247,76 +254,38 @@ def rack_openness(rack: Rack, policy: Policy) -> tuple[bool, str | None]:
     return True, None
 
 
-def build_space_index(snapshot: Snapshot, policy: Policy) -> SpaceIndex:
-    """Occupancy masks of every rack, from one pass over devices and reservations."""
+def build_space_index(snapshot: Snapshot, policy: Policy, scan: DeviceScan | None = None) -> SpaceIndex:
+    """Occupancy masks of every rack, from the shared device scan and the reservations.
+
+    `scan` (from `capacity.scan.scan_devices`) saves the pass over the devices when the
+    caller shares it with power, bandwidth and the findings.
+    """
+    if scan is None:
+        scan = scan_devices(snapshot)
     racks: dict[str, RackOccupancy] = {}
     openness: dict[tuple[str, str | None], tuple[bool, str | None]] = {}
-    for rack in snapshot.racks:
+    front, rear, nb_used = scan.rack_front, scan.rack_rear, scan.rack_nb_used
+    weight, no_weight = scan.rack_weight_kg, scan.rack_no_weight
+    for ri, rack in enumerate(snapshot.racks):
         verdict = openness.get((rack.status, rack.role))
         if verdict is None:
             verdict = openness[(rack.status, rack.role)] = rack_openness(rack, policy)
         is_open, why = verdict
+        # the scan's masks count from unit 0: the rack's view starts at its first unit and
+        # drops what lies outside it, as NetBox's `units.remove` ignores such units
+        shift = 2 * rack.starting_unit
+        full = (1 << (2 * rack.u_height)) - 1
+        used = (nb_used[ri] >> shift) & full
         racks[rack.key] = RackOccupancy(
             key=rack.key, name=rack.name, site=rack.site, tenant=rack.tenant,
             status=rack.status, role=rack.role,
             starting_unit=rack.starting_unit, u_height=rack.u_height,
-            front=0, rear=0, reserved=0, nb_used=0,
-            weight_kg=None, devices_without_weight=0, max_weight_kg=rack.max_weight_kg,
-            open_for_colocation=is_open, closed_reason=why, in_use=False,
+            front=(front[ri] >> shift) & full, rear=(rear[ri] >> shift) & full,
+            reserved=0, nb_used=used,
+            weight_kg=weight[ri], devices_without_weight=no_weight[ri],
+            max_weight_kg=rack.max_weight_kg,
+            open_for_colocation=is_open, closed_reason=why, in_use=bool(used),
         )
-
-    # Per type: (half units, full depth, counted by NetBox, weight).
-    tinfo: dict[str, tuple[int, bool, bool, float | None]] = {
-        t.key: (int(round(t.u_height * 2)), t.is_full_depth, not t.exclude_from_utilization, t.weight_kg)
-        for t in snapshot.device_types
-    }
-    # Accumulate in local dicts (one pass over possibly 200,000 devices), then store.
-    front: dict[str, int] = dict.fromkeys(racks, 0)
-    rear: dict[str, int] = dict.fromkeys(racks, 0)
-    nb_used: dict[str, int] = dict.fromkeys(racks, 0)
-    weight: dict[str, float] = {}
-    no_weight: dict[str, int] = dict.fromkeys(racks, 0)
-    geometry = {k: (2 * o.starting_unit, 2 * o.u_height) for k, o in racks.items()}
-    no_type = (0, True, False, None)
-    for device in snapshot.devices:
-        rk = device.rack
-        geo = geometry.get(rk) if rk is not None else None
-        if geo is None:
-            continue
-        n, full_depth, counted, w = tinfo.get(device.device_type, no_type)
-        # Weight: every device assigned to the rack, racked or not (NetBox's total_weight).
-        if w is not None:
-            weight[rk] = weight.get(rk, 0.0) + w
-        else:
-            no_weight[rk] += 1
-        pos = device.position
-        if pos is None or n <= 0:
-            continue  # unracked, 0U or child device: no units
-        lo = int(pos * 2) - geo[0]
-        hi = lo + n
-        if lo < 0:
-            lo = 0
-        if hi > geo[1]:
-            hi = geo[1]
-        if lo >= hi:
-            continue  # outside the rack: NetBox's units.remove ignores such units too
-        bits = ((1 << (hi - lo)) - 1) << lo
-        if full_depth:
-            front[rk] |= bits
-            rear[rk] |= bits
-        elif device.face == "front":
-            front[rk] |= bits
-        else:
-            rear[rk] |= bits
-        # NetBox's get_available_units(ignore_excluded_devices=True): position >= 1, any
-        # face, any status, types excluded from utilization left out.
-        if counted and pos >= 1:
-            nb_used[rk] |= bits
-    for rk, occ in racks.items():
-        occ.front, occ.rear, occ.nb_used = front[rk], rear[rk], nb_used[rk]
-        occ.in_use = bool(occ.nb_used)
-        occ.weight_kg = weight.get(rk)
-        occ.devices_without_weight = no_weight[rk]
 
     for res in snapshot.reservations:
         occ = racks.get(res.rack)
@@ -354,12 +323,11 @@ def rack_space(occ: RackOccupancy, headroom_u: float) -> RackSpace:
     if occ.free_half is None or occ.run_lengths is None:
         occ.summarise()
     assert occ.free_half is not None and occ.run_lengths is not None
-    values: dict[str, tuple[float, float]] = {}
-    for mode in MODES:
-        free_half = max(occ.free_half[mode] - headroom_half, 0)
-        lengths = occ.run_lengths[(mode, False)]
-        block_half = min(lengths[-1] if lengths else 0, free_half)
-        values[mode] = (free_half / 2, block_half / 2)
+    fh, rl = occ.free_half, occ.run_lengths
+    free_both = max(fh["both"] - headroom_half, 0)
+    free_front = max(fh["front"] - headroom_half, 0)
+    free_rear = max(fh["rear"] - headroom_half, 0)
+    run_both, run_front, run_rear = rl[("both", False)], rl[("front", False)], rl[("rear", False)]
     return RackSpace(
         key=occ.key,
         site=occ.site,
@@ -371,12 +339,13 @@ def rack_space(occ: RackOccupancy, headroom_u: float) -> RackSpace:
         utilization_pct=netbox_utilization_pct(occ),
         used_u=popcount(occ.nb_used) / 2,
         reserved_u=popcount(occ.reserved & ~occ.nb_used) / 2,
-        free_u=values["both"][0],
-        free_u_front=values["front"][0],
-        free_u_rear=values["rear"][0],
-        largest_free_block_u=values["both"][1],
-        largest_free_block_front_u=values["front"][1],
-        largest_free_block_rear_u=values["rear"][1],
+        free_u=free_both / 2,
+        free_u_front=free_front / 2,
+        free_u_rear=free_rear / 2,
+        # the largest free run, at most the free units net of the headroom
+        largest_free_block_u=min(run_both[-1] if run_both else 0, free_both) / 2,
+        largest_free_block_front_u=min(run_front[-1] if run_front else 0, free_front) / 2,
+        largest_free_block_rear_u=min(run_rear[-1] if run_rear else 0, free_rear) / 2,
         weight_kg=round(occ.weight_kg, 3) if occ.weight_kg is not None else None,
         max_weight_kg=occ.max_weight_kg,
         open_for_colocation=occ.open_for_colocation,
@@ -384,10 +353,11 @@ def rack_space(occ: RackOccupancy, headroom_u: float) -> RackSpace:
     )
 
 
-def compute_space(snapshot: Snapshot, policy: Policy | None = None) -> dict[str, RackSpace]:
+def compute_space(snapshot: Snapshot, policy: Policy | None = None,
+                  scan: DeviceScan | None = None) -> dict[str, RackSpace]:
     """Space figures of every rack, keyed by rack key (a SpaceMap carrying its index)."""
     policy = policy or Policy()
-    index = build_space_index(snapshot, policy)
+    index = build_space_index(snapshot, policy, scan)
     out = SpaceMap()
     for key, occ in index.racks.items():
         out[key] = rack_space(occ, index.headroom_u)
