@@ -323,7 +323,7 @@ def run_step(env: Env, request_id: str, action: Action, *, by: str, at_text: str
     if action.step in (6, 9) and mail:
         effects.append(steps.mail_effect(env.config, action.step, document))
     ctx = advance(env.store, request_id, action, by=by, at=at, now=now, document=document,
-                  note=note, effects=effects)
+                  note=note, effects=effects, config_path=env.config_path)
     req = ctx.file.request
     for line in ctx.messages:
         click.echo(line)
@@ -759,7 +759,7 @@ def withdraw_request_cmd(by: str, at_text: str | None, document: Path | None, no
 
     ctx = advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
                   at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
-                  note=note, effects=[record])
+                  note=note, effects=[record], config_path=env.config_path)
     click.echo(f"{req.id}: withdrawal of {', '.join(servers)} requested; next: "
                f"colo withdraw approve {req.id} --by HEAD_OF_DIVISION")
 
@@ -772,7 +772,8 @@ def withdraw_approve_cmd(request_id: str, by: str, at_text: str | None, document
     """Record the head of division's approval of a withdrawal."""
     env = Env(requests_dir, config_path)
     advance(env.store, request_id, resolve_action("withdrawal-approve"), by=by,
-            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note)
+            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note,
+            config_path=env.config_path)
     click.echo(f"{request_id}: withdrawal approved; next: colo withdraw plan {request_id}, then apply")
 
 
@@ -810,7 +811,7 @@ def withdraw_apply_cmd(request_id: str, by: str, at_text: str | None, document: 
     _, plan = _withdrawal_plan(env, request_id, config_path)
     made = apply_plan(plan, config_path=config_path, echo=click.echo)
     advance(env.store, request_id, resolve_action("withdrawn"), by=by, at=at, now=env.now(),
-            document=document, note=note)
+            document=document, note=note, config_path=env.config_path)
     click.echo(f"{request_id}: {made} change(s) applied in NetBox; state withdrawn")
 
 

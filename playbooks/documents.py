@@ -716,22 +716,6 @@ def sha256_hex(content: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- auto mode (advance)
-def _running_config_path() -> Path | None:
-    """The `--config` of the running `colo` command: `advance()` is not told it, and the
-    documents configuration must come from the same file as the rest."""
-    try:
-        import click
-    except ImportError:  # pragma: no cover
-        return None
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        value = ctx.params.get("config_path")
-        if value:
-            return Path(value)
-        ctx = ctx.parent
-    return None
-
-
 def auto_document(ctx: Any) -> Path | None:
     """In `advance()`: render the document of the step being recorded (when
     documents.auto is on and no --document was given), store it and make it the
@@ -742,7 +726,7 @@ def auto_document(ctx: Any) -> Path | None:
     kind = KIND_BY_STATE.get(ctx.action.state)
     if kind is None or getattr(ctx, "document", None) is not None:
         return None
-    config_path = _running_config_path()
+    config_path = ctx.config_path
     docs = load_documents_config(config_path)
     if not docs.auto:
         ctx.generated = False

@@ -149,6 +149,7 @@ class StepContext:
     outcome_state: str | None = None  # a side effect may divert the state (3: rejected)
     document: Path | None = None  # --document, when given
     generated: Any = None  # the step's document rendered by playbooks.documents (auto mode)
+    config_path: Path | None = None  # --config (None: the usual search), for the documents
 
 
 Effect = Callable[[StepContext], None]
@@ -190,6 +191,7 @@ def advance(
     document: Path | None = None,
     note: str | None = None,
     effects: list[Effect] | None = None,
+    config_path: Path | None = None,
 ) -> StepContext:
     """Move a request one step. Nothing is written unless every check and effect passed."""
     rf = store.open(request_id)
@@ -210,7 +212,7 @@ def advance(
         if not document.is_file():
             raise InputError(f"--document {document}: no such file")
     transition = Transition(step=action.step, state=action.state, by=by, at=at, note=note or None)
-    ctx = StepContext(rf, action, transition, store, document=document)
+    ctx = StepContext(rf, action, transition, store, document=document, config_path=config_path)
     from playbooks.documents import auto_document, discard_generated
 
     try:

@@ -528,3 +528,21 @@ def test_auto_mode_failed_mail_leaves_no_document(tmp_path: Path, monkeypatch: p
     step("6", "2026-11-30T09:20", code=1)
     assert notice.read_bytes() == printed and env["file"].read_bytes() == before
 
+
+
+def test_auto_mode_reads_the_config_given_by_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # documents.auto set only in the file named by --config (no COLO_CONFIG): the step's
+    # document follows the same configuration as the rest of the command
+    env = make_env(tmp_path, monkeypatch, AUTO_HTML)
+    monkeypatch.delenv("COLO_CONFIG")
+    elsewhere = tmp_path / "elsewhere"  # no colo.yaml here for the usual search to find
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = str(env["config"])
+    colo("request", "new", "--from", str(env["root"] / "draft.yaml"), "--by", "clerk",
+         "--at", "2026-11-30T08:00", "--config", config)
+    step("2", "2026-11-30T08:10", "--config", config)
+    out = step("3", "2026-11-30T08:40", "--by", "Dewi Lestari", "--config", config).output
+    assert f"document: documents/{RID}/{RID}-capacity-check.html" in out
+    req = RequestFile.load(env["file"]).request
+    assert req.history[-1].document == f"documents/{RID}/{RID}-capacity-check.html"
