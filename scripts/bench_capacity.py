@@ -5,14 +5,26 @@ Prints wall time and the peak resident memory each phase adds. Targets on the 2-
 machine (issue 2): full computation <= 2 s, placement <= 100 ms.
 
     .venv/bin/python scripts/bench_capacity.py [--racks 10000] [--devices 200000]
+    .venv/bin/python scripts/bench_capacity.py --compare REV   # A/B against a git revision
+
+This machine's speed drifts by tens of percent from one hour to the next, so figures
+from separate runs compare badly. `--compare REV` imports the `capacity` package of git
+revision REV under another name and times both engines alternately, in one process, on
+the same snapshot.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
+import io
 import resource
+import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 import threading
 from pathlib import Path
@@ -56,12 +68,54 @@ def measure(label: str, func: Callable[[], Any]) -> Any:
     return value
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def engine_at(rev: str, workdir: Path) -> Callable[..., Any]:
+    """`compute_capacity` of git revision `rev`, imported as package `capacity_at_rev`."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "capacity"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(workdir, filter="data")
+    package = workdir / "capacity_at_rev"
+    (workdir / "capacity").rename(package)
+    for source in package.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("from capacity.", "from capacity_at_rev.")
+                          .replace("from capacity import", "from capacity_at_rev import"),
+                          encoding="utf-8")
+    sys.path.insert(0, str(workdir))
+    return importlib.import_module("capacity_at_rev.engine").compute_capacity  # type: ignore[no-any-return]
+
+
+def compare(snapshot: Any, rev: str, repeat: int) -> None:
+    """Both engines alternately on the same snapshot: best and median of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        other = engine_at(rev, Path(tmp))
+        policy_at_rev = importlib.import_module("capacity_at_rev.policy").Policy(open_rack_roles=None)
+        engines = ((rev, other, policy_at_rev), ("working tree", compute_capacity,
+                                                  Policy(open_rack_roles=None)))
+        times: dict[str, list[float]] = {name: [] for name, _, _ in engines}
+        for _ in range(repeat):
+            for name, engine, policy in engines:
+                started = time.perf_counter()
+                engine(snapshot, policy)
+                times[name].append(time.perf_counter() - started)
+    for name, values in times.items():
+        print(f"full capacity computation, {name}: best {min(values):.3f} s, median "
+              f"{statistics.median(values):.3f} s of {repeat} "
+              f"({', '.join(f'{t:.2f}' for t in values)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--racks", type=int, default=10_000)
     parser.add_argument("--devices", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs (best is reported)")
+    parser.add_argument("--compare", metavar="REV",
+                        help="time the engine of git revision REV against the working tree, "
+                             "alternately in one process (default 7 runs each)")
     args = parser.parse_args()
 
     snapshot = measure(f"generate {args.racks} racks / {args.devices} devices",
@@ -69,6 +123,9 @@ def main() -> None:
     ports = sum(len(d.power_ports) for d in snapshot.devices)
     print(f"snapshot: {len(snapshot.racks)} racks, {len(snapshot.devices)} devices, "
           f"{len(snapshot.power_feeds)} feeds, {ports} power ports")
+    if args.compare:
+        compare(snapshot, args.compare, args.repeat if args.repeat != 3 else 7)
+        return
     policy = Policy(open_rack_roles=None)
 
     times = []
