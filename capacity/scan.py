@@ -96,10 +96,11 @@ def bandwidth_value(value: Any) -> float | None:
 
 @dataclass
 class DeviceScan:
-    """Everything power, bandwidth and the data-quality findings need from the devices,
-    gathered in one pass over them and their power ports (the expensive part at 200,000
-    devices). Build it once with `scan_devices` and hand it to `compute_power`,
-    `compute_bandwidth` and `data_quality_findings`; each builds its own when not given.
+    """Everything space, power, bandwidth, hosting and the data-quality findings need from
+    the devices, gathered in one pass over them and their power ports (the expensive part
+    at 200,000 devices). Build it once with `scan_devices` and hand it to `compute_space`,
+    `compute_power`, `compute_bandwidth`, `compute_clusters` (its `host_status`) and
+    `data_quality_findings`; each builds its own when not given.
     """
 
     devices: list[Device]
@@ -148,7 +149,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     devices = snapshot.devices
     feeds = {f.key: f for f in snapshot.power_feeds}
 
-    # --- the one pass over every device --------------------------------------------------------
+    # --- the one pass over every device ------------------------------------------------
     # Per type: (half units, full depth, counted by NetBox's utilization, weight).
     tinfo: dict[str, tuple[int, bool, bool, float | None]] = {
         t.key: (int(round(t.u_height * 2)), t.is_full_depth, not t.exclude_from_utilization,
@@ -327,7 +328,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     racks = snapshot.racks
     power_devices_by_rack = {racks[ri].key: n for ri, n in enumerate(power_devices) if n}
 
-    # --- the PDUs (devices with power outlets) and their ports ----------------------------
+    # --- the PDUs (devices with power outlets) and their ports ---------------------------
     npp = len(pdu_dev)
     pdu_up = [False] * npp  # the port feeds outlets of its PDU
     for m in outlet_maps.values():
