@@ -124,6 +124,7 @@ servers:                                              # co-location; leave out f
 #   vcpus: 4
 #   memory_gb: 8
 #   disk_gb: 200
+#   vm_name: aplikasi-01                              # its VM in NetBox (default: the domain)
 """
 
 
@@ -687,7 +688,7 @@ def _registrable(req: Any) -> None:
               help="Register despite differences, for this reason.")
 def apply_cmd(request_id: str, requests_dir: Path | None, config_path: Path | None, by: str,
               handover_date: str | None, arrived: tuple[str, ...], accept: str | None) -> None:
-    """Verify what arrived and register the request's servers in NetBox (idempotent)."""
+    """Verify what arrived and register the request's servers (devices) and hosting (a VM) in NetBox (idempotent)."""
     from playbooks.registration import apply_plan, plan_registration, verify_arrival
     from playbooks.requests import Verification
 

@@ -19,6 +19,11 @@ creating a device, apply re-reads the rack; if its device overlaps another, the 
 object id yields: the loser deletes what it created and reports the conflict, so
 NetBox ends as if only the winner had applied.
 
+Hosting (a request's hosting needs): a virtual machine on the cluster the capacity check
+chose, named `hosting.vm_name` or the domain, with the tenant, vCPUs, memory, disk and
+the custom fields domain / request_id / bandwidth_mbps / handover_date, and a journal
+entry. Identity: the name on its cluster; one held by another request is refused.
+
 Withdraw: the device's cables are removed, it leaves its rack position (rack and
 position cleared, so its units and power are free in the next report), status
 `decommissioning`, and a journal entry records the withdrawal and its reasons.
@@ -32,8 +37,10 @@ from datetime import date
 from typing import Any, Callable
 
 from inventory.errors import ColoError, InputError
+from inventory.netbox.writer import VM_DISK_MB_PER_GB
 from playbooks.requests import Placement, Request, Server
 
+VM_TYPE = "virtualization.virtualmachine"
 PERSON_IN_CHARGE_ROLE = ("person-in-charge", "Penanggung Jawab (person in charge)")
 TENANT_GROUP = "opd"
 SERVER_ROLE = "server"
@@ -248,13 +255,14 @@ class Planner:
 
     def build(self) -> Plan:
         req = self.req
-        if req.placement is None or not req.placement.servers:
+        if req.servers and (req.placement is None or not req.placement.servers):
             raise InputError(f"{req.id}: no placement recorded (steps 3 and 5 decide where it goes)")
+        cluster = self.hosting_cluster()
         missing = [s.name for s in req.servers if not s.serial]
         if missing:
             raise InputError(f"{req.id}: server(s) {', '.join(missing)} have no serial number; record them "
                              f"at step 7/8 with --serial NAME=SN")
-        for sp in req.placement.servers:
+        for sp in req.placement.servers if req.placement else []:
             if not sp.rack.isdigit() or any(not f.isdigit() for f in sp.feeds):
                 raise InputError(f"{req.id}: the placement names racks/feeds of a file snapshot "
                                  f"({sp.rack_name or sp.rack}); run steps 3 and 5 against NetBox")
@@ -271,6 +279,12 @@ class Planner:
         contact = self.contact()
         self.assignment(tenant, contact, role)
 
+        if cluster is not None:
+            vm = self.virtual_machine(cluster, tenant)
+            self.vm_journal(vm)
+        if not req.servers:
+            return self.plan
+
         device_role = self.by_slug("dcim/device-roles", SERVER_ROLE, "device role", None)
         if device_role is None:
             raise ColoError(f"NetBox has no device role {SERVER_ROLE!r}", "run `colo netbox bootstrap` first")
@@ -278,6 +292,7 @@ class Planner:
                       for _, _, slug in SPEC_ITEMS}
 
         servers = {s.name: s for s in req.servers}
+        assert req.placement is not None
         for sp in req.placement.servers:
             s = servers[sp.server]
             manufacturer = self.by_slug("dcim/manufacturers", _slug(s.make), "manufacturer", {"name": s.make})
@@ -499,6 +514,112 @@ class Planner:
         self.add(Change("journal entry", "create", f"{s.name} {marker}", "extras/journal-entries", {
             "assigned_object_type": "dcim.device", "assigned_object_id": device, "kind": "info",
             "comments": text}))
+
+    # -- hosting: the application's virtual machine on the cluster the check chose ----------
+    def hosting_cluster(self) -> str | None:
+        """The cluster a hosting request goes on, as step 3 recorded it (None: no hosting)."""
+        req = self.req
+        if req.hosting is None:
+            return None
+        cluster = (req.placement.cluster if req.placement else None) or req.hosting.cluster
+        if cluster is None:
+            raise InputError(f"{req.id}: no cluster recorded for the hosting (steps 3 and 5 choose it)")
+        if self.vm_name() is None:
+            raise InputError(f"{req.id}: the domain {req.domain} is longer than a NetBox virtual machine "
+                             "name (64 characters); set hosting.vm_name in the request file")
+        return cluster
+
+    def cluster_row(self, cluster: str) -> dict[str, Any]:
+        """The NetBox cluster by id, else by its name (the capacity check names it)."""
+        if cluster.isdigit():
+            rows = self.client.get_all("virtualization/clusters", {"id": int(cluster), "fields": "id,name"})
+        else:
+            rows = self.client.get_all("virtualization/clusters", {"name": cluster, "fields": "id,name"})
+            rows = [r for r in rows if r["name"] == cluster]
+        if not rows:
+            raise InputError(f"{self.req.id}: NetBox has no cluster {cluster!r}; "
+                             "run steps 3 and 5 against NetBox, or set hosting.cluster")
+        if len(rows) > 1:
+            raise InputError(f"{self.req.id}: NetBox has {len(rows)} clusters named {cluster!r}; "
+                             "set hosting.cluster to the NetBox id of the one to use")
+        return rows[0]
+
+    def vm_name(self) -> str | None:
+        h = self.req.hosting
+        name = (h.vm_name if h is not None else None) or self.req.domain
+        return name if len(name) <= 64 else None
+
+    def virtual_machine(self, cluster_name: str, tenant: Any) -> int | Ref:
+        """Found by name on its cluster; one whose request_id names another request is refused."""
+        req, h = self.req, self.req.hosting
+        assert h is not None
+        name = self.vm_name()
+        assert name is not None
+        fields = self.client.get_all("extras/custom-fields", {"name": "request_id", "fields": "id,name,object_types"})
+        if not any(VM_TYPE in (f.get("object_types") or []) for f in fields if f.get("name") == "request_id"):
+            raise ColoError("NetBox's custom field request_id does not apply to virtual machines",
+                            "run `colo netbox bootstrap` (it adds them)")
+        cluster = self.cluster_row(cluster_name)
+        cluster_id = int(cluster["id"])
+        want: dict[str, Any] = {
+            "name": name, "cluster": cluster_id, "tenant": tenant, "status": "active",
+            "vcpus": h.vcpus, "memory": int(round(h.memory_gb * 1024)),
+            "disk": int(round(h.disk_gb * VM_DISK_MB_PER_GB)),
+            "custom_fields": {"domain": req.domain, "request_id": req.id,
+                              "bandwidth_mbps": h.bandwidth_mbps or None,
+                              "handover_date": self.handover.isoformat()},
+        }
+        rows = self.client.get_all("virtualization/virtual-machines", {
+            "cluster_id": cluster_id, "name": name,
+            "fields": "id,name,cluster,tenant,status,vcpus,memory,disk,custom_fields"})
+        rows = [r for r in rows if r["name"] == name]
+        label = (f"{name} on cluster {cluster['name']}: {h.vcpus} vCPU, {h.memory_gb:g} GB RAM, "
+                 f"{h.disk_gb:g} GB disk")
+        if not rows:
+            self.add(Change("virtual machine", "create", label, "virtualization/virtual-machines", want,
+                            ref="vm"))
+            return Ref("vm")
+        hit = rows[0]
+        other = (hit.get("custom_fields") or {}).get("request_id")
+        if other != req.id:
+            raise InputError(f"cluster {cluster['name']} already has a virtual machine {name!r} "
+                             f"(id {hit['id']}, {'request ' + other if other else 'no request'}); "
+                             "set hosting.vm_name in the request file to another name")
+        diff: dict[str, tuple[Any, Any]] = {}
+        for k, v in want.items():
+            if k == "custom_fields":
+                have_cf = hit.get("custom_fields") or {}
+                for ck, cv in v.items():
+                    hv = have_cf.get(ck)
+                    if ck == "bandwidth_mbps" and hv is not None and cv is not None:
+                        hv, cv = float(hv), float(cv)
+                    if hv != cv:
+                        diff[f"cf.{ck}"] = (hv, cv)
+                continue
+            hv = _plain(hit.get(k))
+            if isinstance(v, Ref) or hv != v:
+                diff[k] = (hv, v)
+        payload = {k: v for k, v in want.items() if k in diff}
+        if any(k.startswith("cf.") for k in diff):
+            payload["custom_fields"] = {k[3:]: want["custom_fields"][k[3:]] for k in diff if k.startswith("cf.")}
+        self.add(Change("virtual machine", "update" if diff else "keep", label,
+                        f"virtualization/virtual-machines/{hit['id']}", payload, object_id=hit["id"], diff=diff))
+        return int(hit["id"])
+
+    def vm_journal(self, vm: Any) -> None:
+        marker = f"[{self.req.id}] registered"
+        name = self.vm_name()
+        if isinstance(vm, int):
+            rows = self.client.get_all("extras/journal-entries", {
+                "assigned_object_type": VM_TYPE, "assigned_object_id": vm, "fields": "id,comments"})
+            if any(marker in (r.get("comments") or "") for r in rows):
+                self.add(Change("journal entry", "keep", f"{name} {marker}"))
+                return
+        req = self.req
+        text = (f"{marker}: hosting for {req.agency.unit_name}, domain {req.domain}, person in charge "
+                f"{req.person_in_charge.name} (NIP {req.person_in_charge.nip}); handed over {self.handover}.")
+        self.add(Change("journal entry", "create", f"{name} {marker}", "extras/journal-entries", {
+            "assigned_object_type": VM_TYPE, "assigned_object_id": vm, "kind": "info", "comments": text}))
 
     def reservations(self) -> None:
         res = self.req.reservation

@@ -144,6 +144,8 @@ class Hosting(_Strict):
     disk_gb: float = Field(gt=0)
     bandwidth_mbps: float = Field(0, ge=0)
     cluster: str | None = Field(None, description="Cluster to host on (default: the check's choice).")
+    vm_name: str | None = Field(None, min_length=1, max_length=64,
+                                description="Name of the virtual machine in NetBox (default: the domain).")
 
 
 class Transition(_Strict):

@@ -4,7 +4,8 @@ What NetBox already models is used as is; custom fields only add what it lacks:
 
 - co-located servers (dcim.device): domain, request_id, colocation_type
   (selection: permanent/temporary), valid_until, bandwidth_mbps, handover_date,
-  last_review_date;
+  last_review_date; hosted applications (virtualization.virtualmachine): domain,
+  request_id, bandwidth_mbps, handover_date;
 - UPS and genset (devices with role `ups`/`genset`): rated_va, derating, efficiency,
   genset (object: the genset feeding a UPS), redundancy_group, other_loads_va; power
   panels (dcim.powerpanel) point at their UPS with `ups` (object);
@@ -47,15 +48,18 @@ class CF:
 
 
 DEVICE = ("dcim.device",)
+# hosting requests are registered as virtual machines, which carry the same request fields
+DEVICE_AND_VM = ("dcim.device", "virtualization.virtualmachine")
 CUSTOM_FIELDS: tuple[CF, ...] = (
-    CF("domain", "Domain name", ("text",), DEVICE, "Domain name served by this co-located server"),
-    CF("request_id", "Request ID", ("text",), DEVICE, "Co-location request that placed this server"),
+    CF("domain", "Domain name", ("text",), DEVICE_AND_VM, "Domain name served by this co-located server"),
+    CF("request_id", "Request ID", ("text",), DEVICE_AND_VM, "Co-location request that placed this server"),
     CF("colocation_type", "Co-location type", ("select", "text"), DEVICE,
        "Permanent or temporary co-location", choice_set=CHOICE_SET),
     CF("valid_until", "Valid until", ("date",), DEVICE, "End of a temporary co-location"),
-    CF("bandwidth_mbps", "Bandwidth (Mbps)", ("decimal", "integer"), DEVICE,
+    CF("bandwidth_mbps", "Bandwidth (Mbps)", ("decimal", "integer"), DEVICE_AND_VM,
        "Internet bandwidth allocated to this server, in Mbps"),
-    CF("handover_date", "Handover date", ("date",), DEVICE, "Date the server was handed over to the data centre"),
+    CF("handover_date", "Handover date", ("date",), DEVICE_AND_VM,
+       "Date the server was handed over to the data centre"),
     CF("last_review_date", "Last review date", ("date",), DEVICE, "Date of the last yearly asset register review"),
     CF("ups", "UPS", ("object",), ("dcim.powerpanel",), "The UPS (a device with role ups) feeding this panel",
        related="dcim.device"),

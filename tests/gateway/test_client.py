@@ -416,8 +416,9 @@ def test_bootstrap_adds_its_object_type_to_an_existing_field_and_refuses_a_wrong
     _bootstrap_server(state)
     report = bootstrap(make_client())
     domain = next(c for c in state["extras/custom-fields"] if c["name"] == "domain")
-    assert sorted(domain["object_types"]) == ["dcim.device", "dcim.rack"]
-    assert "updated custom field domain (dcim.device, text): object_types" in report.kind("custom field").lines
+    assert sorted(domain["object_types"]) == ["dcim.device", "dcim.rack", "virtualization.virtualmachine"]
+    assert ("updated custom field domain (dcim.device, virtualization.virtualmachine, text): object_types"
+            in report.kind("custom field").lines)
 
     state2: dict[str, list[dict[str, Any]]] = {"extras/custom-fields": [
         {"id": 901, "name": "rated_va", "type": {"value": "text"}, "object_types": ["dcim.device"]}]}
