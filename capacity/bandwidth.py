@@ -45,6 +45,12 @@ def compute_bandwidth(snapshot: Snapshot, policy: Policy, scan: DeviceScan | Non
             if v:
                 acc[d.site] += v
         allocated_mbps = acc
+    # hosted applications: their VMs' allocations count at their cluster's site
+    allocated_mbps = dict(allocated_mbps)
+    for c in snapshot.clusters:
+        for vm in c.vms:
+            if vm.bandwidth_mbps and vm.status in COUNTED_DEVICE_STATUSES:
+                allocated_mbps[c.site] = allocated_mbps.get(c.site, 0.0) + vm.bandwidth_mbps
 
     rack_site = {r.key: r.site for r in snapshot.racks}
     committed_mbps: dict[str, float] = defaultdict(float)

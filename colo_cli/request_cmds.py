@@ -688,7 +688,10 @@ def _registrable(req: Any) -> None:
               help="Register despite differences, for this reason.")
 def apply_cmd(request_id: str, requests_dir: Path | None, config_path: Path | None, by: str,
               handover_date: str | None, arrived: tuple[str, ...], accept: str | None) -> None:
-    """Verify what arrived and register the request's servers (devices) and hosting (a VM) in NetBox (idempotent)."""
+    """Verify what arrived; register the request's servers (devices) and hosting (a VM) in NetBox.
+
+    Idempotent: a second apply makes 0 changes.
+    """
     from playbooks.registration import apply_plan, plan_registration, verify_arrival
     from playbooks.requests import Verification
 

@@ -263,6 +263,7 @@ class VirtualMachine(Keyed):
     vcpus: float = Field(0, ge=0)
     memory_mb: int = Field(0, ge=0)
     disk_gb: int = Field(0, ge=0)
+    bandwidth_mbps: float = Field(0, ge=0)  # allocated internet bandwidth (hosted applications)
 
 
 class Cluster(Keyed):

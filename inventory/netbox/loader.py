@@ -194,7 +194,8 @@ SMALL_READS: tuple[tuple[str, str, str, str | None], ...] = (
      "id name type { slug } devices { id } "
      "scope { __typename ... on SiteType { id } ... on LocationType { site { id } } }",
      "{site: {id: {in_list: {ids}}}}"),
-    ("vms", "virtual_machine_list", "id name status vcpus memory disk cluster { id } tenant { id }",
+    ("vms", "virtual_machine_list",
+     "id name status vcpus memory disk custom_field_data cluster { id } tenant { id }",
      "{site: {id: {in_list: {ids}}}}"),
 )
 
@@ -909,7 +910,8 @@ def _assemble(site_rows: list[dict], rows: dict[str, list[dict]], stats: LoadSta
             key=str(vm["id"]), name=vm["name"], status=vm.get("status") or "active",
             tenant=tenant(vm.get("tenant")), vcpus=_num(vm.get("vcpus")) or 0.0,
             memory_mb=int(vm.get("memory") or 0),
-            disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB)))
+            disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB),
+            bandwidth_mbps=_vm_bandwidth(vm, warn)))
 
     try:
         return Snapshot(
@@ -950,6 +952,18 @@ def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
     other = _num(cf.get("other_loads_va")) or 0
     return Genset(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
                   other_loads_va=max(0, int(other)), redundancy_group=group)
+
+
+def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
+    """A VM's `bandwidth_mbps` custom field (hosting registered at step 8); 0 when unset."""
+    raw = (vm.get("custom_field_data") or {}).get("bandwidth_mbps")
+    if raw is None or raw == "":
+        return 0.0
+    v = _num(raw)
+    if v is None or v < 0:
+        warn(f"virtual machine {vm.get('name')}: custom field bandwidth_mbps is {raw!r}; counted as 0")
+        return 0.0
+    return v
 
 
 def _host_capacity(cf: dict[str, Any], label: str, warn: Callable[[str], None]) -> HostCapacity:

@@ -539,7 +539,7 @@ READ_FIELDS = {
     "circuits/circuit-types": "id,name,slug",
     "circuits/circuits": "id,cid,provider,type,status,commit_rate",
     "circuits/circuit-terminations": "id,circuit,term_side,termination_type,termination_id",
-    "virtualization/virtual-machines": "id,name,cluster,status,tenant,vcpus,memory,disk",
+    "virtualization/virtual-machines": "id,name,cluster,status,tenant,vcpus,memory,disk,custom_fields",
 }
 SITE_SCOPED = (  # read per site, all at once as soon as the site ids are known
     "dcim/locations", "dcim/racks", "virtualization/clusters", "dcim/devices", "dcim/device-bays",
@@ -985,7 +985,8 @@ class _SnapshotWriter:
                 "name": vm.name, "cluster": self.cluster_id[c.key], "status": vm.status,
                 "tenant": self.tenant_id[vm.tenant] if vm.tenant else None,
                 "vcpus": vm.vcpus or None, "memory": vm.memory_mb or None,
-                "disk": vm.disk_gb * VM_DISK_MB_PER_GB if vm.disk_gb else None}, {"tags": TAG})
+                "disk": vm.disk_gb * VM_DISK_MB_PER_GB if vm.disk_gb else None,
+                "custom_fields": {"bandwidth_mbps": vm.bandwidth_mbps or None}}, {"tags": TAG})
             for c, vm in vms], existing, lambda e: (norm(e["cluster"]), e["name"].lower()),
             chunk=DEVICE_CHUNK)
 

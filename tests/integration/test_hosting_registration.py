@@ -77,12 +77,14 @@ def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) 
         assert result.exit_code == code, result.output
         return result
 
-    def cluster_used() -> tuple[float, float, float]:
-        snap = load_snapshot(client, [site])
-        (c,) = compute_capacity(snap).clusters.values()
-        return c.vcpus_used, c.memory_gb_used, c.disk_gb_used
+    def cluster_used() -> tuple[float, float, float, int]:
+        """vCPUs, memory and disk used on the cluster, and bandwidth allocated at the site."""
+        result = compute_capacity(load_snapshot(client, [site]))
+        (c,) = result.clusters.values()
+        allocated = result.bandwidth[site].allocated_kbps if site in result.bandwidth else 0
+        return c.vcpus_used, c.memory_gb_used, c.disk_gb_used, allocated
 
-    assert cluster_used() == (2, 4, 100)
+    assert cluster_used() == (2, 4, 100, 0)
     draft = tmp_path / "draft.yaml"
     draft.write_text(DRAFT.format(sfx=sfx), encoding="utf-8")
     rid = cli("new", "--from", str(draft), "--by", "clerk").output.split()[0]
@@ -112,5 +114,6 @@ def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) 
 
     cli("advance", rid, "8", "--by", "Personil DC")
     cli("advance", rid, "9", "--by", "Pemeriksa", "--no-mail")
-    # no longer a commitment (installed), now a VM: the cluster still counts it, once
-    assert cluster_used() == (2 + 4, 4 + 8, 100 + 200)
+    # no longer a commitment (installed), now a VM: the cluster and the site still count
+    # it, once
+    assert cluster_used() == (2 + 4, 4 + 8, 100 + 200, 50_000)

@@ -96,6 +96,22 @@ def test_bandwidth_from_a_shared_scan_is_the_same() -> None:
     assert compute_bandwidth(s, Policy())[1]["s1"].allocated_kbps == 107_250
 
 
+def test_bandwidth_of_hosted_applications_counts_at_their_clusters_site() -> None:
+    # a hosting request registered at step 8 is a VM with bandwidth_mbps: once installed its
+    # commitment is gone, so the VM must carry the allocation
+    s = bw_snapshot(UPLINKS, [device("a", 100)])
+    s = s.model_copy(update={"clusters": [
+        Cluster(name="c1", site="s1", vms=[
+            VirtualMachine(name="web", bandwidth_mbps=50),
+            VirtualMachine(name="test", bandwidth_mbps=20, status="planned"),
+            VirtualMachine(name="old", bandwidth_mbps=400, status="decommissioning")]),
+        Cluster(name="c2", site="s2", vms=[VirtualMachine(name="far", bandwidth_mbps=5)])]})
+    _, sites = compute_bandwidth(s, Policy())
+    assert sites["s1"].allocated_kbps == (100 + 50 + 20) * 1000
+    assert sites["s2"].allocated_kbps == 5_000
+    assert compute_bandwidth(s, Policy(), scan_devices(s)) == compute_bandwidth(s, Policy())
+
+
 # --- hosting compute ----------------------------------------------------------------------
 
 
