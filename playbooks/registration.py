@@ -81,6 +81,34 @@ def _one(rows: list[dict[str, Any]], what: str, **equal: Any) -> dict[str, Any] 
     return hits[0] if hits else None
 
 
+def _differences(want: dict[str, Any], hit: dict[str, Any]
+                 ) -> tuple[dict[str, tuple[Any, Any]], dict[str, Any]]:
+    """What differs between the fields we want and an object NetBox has (custom fields as
+    `cf.NAME`), and the PATCH payload that sets only those."""
+    diff: dict[str, tuple[Any, Any]] = {}
+    for k, v in want.items():
+        if k == "custom_fields":
+            have_cf = hit.get("custom_fields") or {}
+            for ck, cv in v.items():
+                hv = _plain(have_cf.get(ck))  # a select field reads as {value, label}
+                if ck == "bandwidth_mbps" and hv is not None and cv is not None:
+                    same = float(hv) == float(cv)
+                else:
+                    same = hv == cv
+                if not same:
+                    diff[f"cf.{ck}"] = (hv, cv)
+            continue
+        hv = _plain(hit.get(k))
+        if k == "position" and hv is not None:
+            hv = float(hv)
+        if isinstance(v, Ref) or hv != v:
+            diff[k] = (hv, v)
+    payload = {k: v for k, v in want.items() if k in diff}
+    if any(k.startswith("cf.") for k in diff):
+        payload["custom_fields"] = {k[3:]: want["custom_fields"][k[3:]] for k in diff if k.startswith("cf.")}
+    return diff, payload
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, dict):
         if "value" in v:  # a choice: {value, label}
@@ -385,27 +413,7 @@ class Planner:
             if other and other != self.req.id:
                 raise InputError(f"serial {s.serial} is already registered as {hit['name']!r} "
                                  f"(device {hit['id']}) for {other}: one serial, one device")
-            diff: dict[str, tuple[Any, Any]] = {}
-            for k, v in want.items():
-                if k == "custom_fields":
-                    have_cf = hit.get("custom_fields") or {}
-                    for ck, cv in v.items():
-                        hv = _plain(have_cf.get(ck))  # a select field reads as {value, label}
-                        if ck == "bandwidth_mbps" and hv is not None and cv is not None:
-                            same = float(hv) == float(cv)
-                        else:
-                            same = hv == cv
-                        if not same:
-                            diff[f"cf.{ck}"] = (hv, cv)
-                    continue
-                hv = _plain(hit.get(k))
-                if k == "position" and hv is not None:
-                    hv = float(hv)
-                if isinstance(v, Ref) or hv != v:
-                    diff[k] = (hv, v)
-            payload = {k: v for k, v in want.items() if k in diff}
-            if any(k.startswith("cf.") for k in diff):
-                payload["custom_fields"] = {k[3:]: want["custom_fields"][k[3:]] for k in diff if k.startswith("cf.")}
+            diff, payload = _differences(want, hit)
             self.add(Change("device", "update" if diff else "keep", label, f"dcim/devices/{hit['id']}",
                             payload, object_id=hit["id"], diff=diff))
             return hit["id"]
@@ -585,23 +593,7 @@ class Planner:
             raise InputError(f"cluster {cluster['name']} already has a virtual machine {name!r} "
                              f"(id {hit['id']}, {'request ' + other if other else 'no request'}); "
                              "set hosting.vm_name in the request file to another name")
-        diff: dict[str, tuple[Any, Any]] = {}
-        for k, v in want.items():
-            if k == "custom_fields":
-                have_cf = hit.get("custom_fields") or {}
-                for ck, cv in v.items():
-                    hv = have_cf.get(ck)
-                    if ck == "bandwidth_mbps" and hv is not None and cv is not None:
-                        hv, cv = float(hv), float(cv)
-                    if hv != cv:
-                        diff[f"cf.{ck}"] = (hv, cv)
-                continue
-            hv = _plain(hit.get(k))
-            if isinstance(v, Ref) or hv != v:
-                diff[k] = (hv, v)
-        payload = {k: v for k, v in want.items() if k in diff}
-        if any(k.startswith("cf.") for k in diff):
-            payload["custom_fields"] = {k[3:]: want["custom_fields"][k[3:]] for k in diff if k.startswith("cf.")}
+        diff, payload = _differences(want, hit)
         self.add(Change("virtual machine", "update" if diff else "keep", label,
                         f"virtualization/virtual-machines/{hit['id']}", payload, object_id=hit["id"], diff=diff))
         return int(hit["id"])
