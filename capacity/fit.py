@@ -193,6 +193,7 @@ class FitReport:
     placements: list[Placement]
     reasons: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    cluster: str | None = None  # key of the cluster the hosting dimensions were checked on
 
     def dimension(self, name: str) -> DimensionCheck:
         return next(d for d in self.dimensions if d.dimension == name)
@@ -294,6 +295,7 @@ class _Ctx:
         self._routes: dict[tuple[str, bool], tuple[tuple[str | None, ...], ...]] = {}
         self._all_routes: dict[tuple[int, bool, str], tuple[tuple[str | None, ...], ...]] = {}
         self.search_cut = False  # a search stopped at its budget
+        self.hosting_cluster: str | None = None  # the cluster hosting was checked on
         self._source_inc: dict[tuple[Any, ...], tuple[dict, dict]] = {}
 
     def rack_feeds(self, rack: str) -> list[FeedPower]:
@@ -1182,6 +1184,7 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
     chosen = next((k for k in candidates if fits_all(k)), None)
     if chosen is None:
         chosen = max(candidates, key=lambda k: (ctx.result.clusters[k].vcpus_free, k))
+    ctx.hosting_cluster = chosen
     c = ctx.result.clusters[chosen]
     free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
     n1 = " with the largest host kept spare (N+1)" if ctx.policy.compute_n_plus_one else ""
@@ -1336,6 +1339,7 @@ def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | Non
         placements=placements,
         reasons=reasons,
         notes=notes,
+        cluster=ctx.hosting_cluster,
     )
 
 

@@ -131,14 +131,10 @@ def _placement(chosen: Any, snapshot: Any, cluster: str | None) -> Placement:
 
 
 def _cluster_of(data: dict[str, Any]) -> str | None:
-    """The cluster the check chose for hosting (named in the hosting dimensions' reason)."""
-    import re
-
-    for dim in data.get("dimensions", []) or []:
-        m = re.search(r"free on cluster (.+?) after overcommit", str(dim.get("reason", "")))
-        if m and dim.get("requested"):
-            return m.group(1)
-    return None
+    """The cluster the check chose for hosting (its key: a NetBox id from a NetBox source)."""
+    hosting_asked = any(dim.get("requested") for dim in data.get("dimensions", []) or []
+                        if dim.get("dimension") in ("vcpu", "memory", "disk"))
+    return data.get("cluster") if hosting_asked else None
 
 
 def _reasons(report: Any) -> list[str]:

@@ -91,7 +91,8 @@ def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) 
     for number, by in (("2", "Admin TIK"), ("3", "Personil DC"), ("4", f"Sari {sfx}"), ("5", "Admin TIK")):
         cli("advance", rid, number, "--by", by)
     req = RequestFile.load(tmp_path / "requests" / f"{rid}.yaml").request
-    assert req.placement is not None and req.placement.cluster == f"Cluster {sfx}"
+    clusters = client.get_all("virtualization/clusters", {"name": f"Cluster {sfx}"})
+    assert req.placement is not None and req.placement.cluster == str(clusters[0]["id"])  # step 3's choice
     cli("advance", rid, "6", "--by", "Personil DC", "--no-mail")
     cli("advance", rid, "7", "--by", f"Sari {sfx}")
 

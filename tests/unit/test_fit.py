@@ -465,6 +465,10 @@ def test_hosting_only_request() -> None:
     report = check_fit(snap, ok, policy, compute_capacity(snap, policy))
     assert report.fits
     assert report.dimension("disk").verdict == "not requested"
+    # the chosen cluster travels as data (step 3 records it; step 8 registers the VM on it)
+    assert report.cluster == "vmw" and report.to_dict()["cluster"] == "vmw"
+    servers_only = CapacityRequest(servers=[server("s")])
+    assert check_fit(snap, servers_only, policy, compute_capacity(snap, policy)).cluster is None
 
 
 def test_unknown_cluster_is_bad_input() -> None:
