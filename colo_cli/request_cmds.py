@@ -715,7 +715,7 @@ def apply_cmd(request_id: str, requests_dir: Path | None, config_path: Path | No
 
 @click.group(cls=ColoGroup)
 def withdraw() -> None:
-    """Withdraw co-located servers: request, approval by the head of division, plan/apply.
+    """Withdraw co-located servers (and, by domain, a hosting's VM): request, approval, plan/apply.
 
     The withdrawal is recorded in the request that installed the server.
     """

@@ -727,9 +727,12 @@ def _check_race(client: Any, device_id: int, change: Change, echo: Callable[[str
 def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: Any = None,
                     config_path: Any = None) -> Plan:
     """Decommission the request's servers: cables removed, rack position freed, status
-    decommissioning, a journal entry with the reasons."""
+    decommissioning, a journal entry with the reasons. Withdrawing the whole request (no
+    servers named) also decommissions its hosting's virtual machine."""
     client = client or _client(config_path)
     plan = Plan(req.id)
+    if req.hosting is not None and not servers:
+        _withdraw_vm(client, plan, req, reasons)
     wanted = {s.name: s for s in req.servers if not servers or s.name in servers}
     for name in servers:
         if name not in wanted:
@@ -766,6 +769,34 @@ def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: A
                 "assigned_object_type": "dcim.device", "assigned_object_id": d["id"], "kind": "warning",
                 "comments": f"{marker}: {reasons}"}))
     return plan
+
+
+def _withdraw_vm(client: Any, plan: Plan, req: Request, reasons: str) -> None:
+    """The request's VM (found by its request_id custom field): status decommissioning, so
+    it no longer counts on its cluster or its site's bandwidth, and a journal entry."""
+    rows = client.get_all("virtualization/virtual-machines", {
+        "cf_request_id": req.id, "fields": "id,name,status,custom_fields"})
+    rows = [r for r in rows if (r.get("custom_fields") or {}).get("request_id") == req.id]
+    if not rows:
+        raise InputError(f"no NetBox virtual machine has request_id {req.id}: its hosting was never "
+                         "registered (colo request apply)")
+    for vm in rows:
+        have = _plain(vm.get("status"))
+        diff = {"status": (have, "decommissioning")} if have != "decommissioning" else {}
+        plan.changes.append(Change("virtual machine", "update" if diff else "keep", vm["name"],
+                                   f"virtualization/virtual-machines/{vm['id']}",
+                                   {"status": "decommissioning"} if diff else {},
+                                   object_id=vm["id"], diff=diff))
+        marker = f"[{req.id}] withdrawn"
+        journal = client.get_all("extras/journal-entries", {
+            "assigned_object_type": VM_TYPE, "assigned_object_id": vm["id"], "fields": "id,comments"})
+        if any(marker in (j.get("comments") or "") for j in journal):
+            plan.changes.append(Change("journal entry", "keep", f"{vm['name']} {marker}"))
+        else:
+            plan.changes.append(Change("journal entry", "create", f"{vm['name']} {marker}",
+                                       "extras/journal-entries", {
+                                           "assigned_object_type": VM_TYPE, "assigned_object_id": vm["id"],
+                                           "kind": "warning", "comments": f"{marker}: {reasons}"}))
 
 
 # --- yearly register review (SOP: review at least once a year) -------------------------------

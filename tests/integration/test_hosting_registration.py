@@ -14,7 +14,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from colo_cli.request_cmds import request
+from colo_cli.request_cmds import request, withdraw
 from playbooks.requests import RequestFile
 from tests.integration.test_sop_end_to_end import client  # noqa: F401  (the fixture)
 
@@ -72,8 +72,8 @@ def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) 
                       f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
     env = {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": ""}
 
-    def cli(*args: str, code: int = 0) -> Result:
-        result = CliRunner().invoke(request, list(args), env=env)
+    def cli(*args: str, code: int = 0, group: Any = request) -> Result:
+        result = CliRunner().invoke(group, list(args), env=env)
         assert result.exit_code == code, result.output
         return result
 
@@ -118,3 +118,18 @@ def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) 
     # no longer a commitment (installed), now a VM: the cluster and the site still count
     # it, once
     assert cluster_used() == (2 + 4, 4 + 8, 100 + 200, 50_000)
+
+    # withdrawal of the hosted application: its VM stops counting
+    cli("request", "--domain", name, "--reason", "moved to the national cloud", "--by", f"Sari {sfx}",
+        group=withdraw)
+    cli("approve", rid, "--by", "Kepala Bidang TIK", group=withdraw)
+    plan = cli("plan", rid, group=withdraw).output
+    assert f"~ virtual machine {name}: status active -> decommissioning" in plan
+    cli("apply", rid, "--by", "Personil DC", group=withdraw)
+    vm = client.get_json(f"virtualization/virtual-machines/{vm['id']}")
+    assert vm["status"]["value"] == "decommissioning"
+    journal = client.get_all("extras/journal-entries", {"assigned_object_type": "virtualization.virtualmachine",
+                                                        "assigned_object_id": vm["id"]})
+    assert any(f"[{rid}] withdrawn: moved to the national cloud" in j["comments"] for j in journal)
+    assert cluster_used() == (2, 4, 100, 0)
+    assert RequestFile.load(tmp_path / "requests" / f"{rid}.yaml").request.state == "withdrawn"
