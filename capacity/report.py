@@ -47,7 +47,6 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
     racks = {r.key: r for r in snapshot.racks}
     locations = {loc.key: loc.name for loc in snapshot.locations}
     tenants = {t.key: t.name for t in snapshot.tenants}
-    panels = {p.key: p for p in snapshot.power_panels}
     ups_names = {u.key: u.name for u in snapshot.ups}
     feed_names = {f.key: f.name for f in snapshot.power_feeds}
 

@@ -15,9 +15,9 @@ import click
 from inventory.errors import ColoError, InputError
 from playbooks.config import WorkflowConfig, load_workflow_config
 from playbooks.requests import (
-    RequestFile, RequestStore, Transition, dump_yaml, parse_yaml, to_yaml_data, validate_request,
+    RequestFile, RequestStore, dump_yaml, parse_yaml, to_yaml_data, validate_request,
 )
-from playbooks.sla import STEP_STANDARDS, WorkingCalendar, format_working, period_stats
+from playbooks.sla import WorkingCalendar, period_stats
 from playbooks.steps import now_in
 from playbooks.workflow import (
     BY_STATE, CLOSED_STATES, MAIN_PATH, Action, advance, expected_next, is_lapsed, lapse_deadline,
@@ -761,9 +761,9 @@ def withdraw_request_cmd(by: str, at_text: str | None, document: Path | None, no
     def record(ctx: StepContext) -> None:
         ctx.file.set("withdrawal", Withdrawal(servers=servers, reasons=reason))
 
-    ctx = advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
-                  at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
-                  note=note, effects=[record], config_path=env.config_path)
+    advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
+            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
+            note=note, effects=[record], config_path=env.config_path)
     click.echo(f"{req.id}: withdrawal of {', '.join(servers)} requested; next: "
                f"colo withdraw approve {req.id} --by HEAD_OF_DIVISION")
 

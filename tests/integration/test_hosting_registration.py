@@ -16,7 +16,6 @@ from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
 from playbooks.requests import RequestFile
-from tests.integration.test_sop_end_to_end import client  # noqa: F401  (the fixture)
 
 DRAFT = """\
 agency:
@@ -61,16 +60,18 @@ def seed(client: Any, sfx: str) -> str:
     return site
 
 
-def test_hosting_request_becomes_a_virtual_machine(client: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: dict[str, str],
+                                                   tmp_path: Path) -> None:
     from capacity.engine import compute_capacity
     from inventory.netbox.loader import load_snapshot
 
+    client = nb_client
     sfx = uuid.uuid4().hex[:8]
     site = seed(client, sfx)
     config = tmp_path / "colo.yaml"
     config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
                       f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
-    env = {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": ""}
+    env = {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": "", **netbox_env}
 
     def cli(*args: str, code: int = 0, group: Any = request) -> Result:
         result = CliRunner().invoke(group, list(args), env=env)
