@@ -109,6 +109,20 @@ def _differences(want: dict[str, Any], hit: dict[str, Any]
     return diff, payload
 
 
+def _journal_change(client: Any, object_type: str, obj: Any, name: str, marker: str, text: str,
+                    kind: str) -> "Change":
+    """A journal entry carrying `marker` on a device or VM; kept when the object (an id;
+    a Ref is an object this plan creates) has one already."""
+    label = f"{name} {marker}"
+    if isinstance(obj, int):
+        rows = client.get_all("extras/journal-entries", {
+            "assigned_object_type": object_type, "assigned_object_id": obj, "fields": "id,comments"})
+        if any(marker in (r.get("comments") or "") for r in rows):
+            return Change("journal entry", "keep", label)
+    return Change("journal entry", "create", label, "extras/journal-entries", {
+        "assigned_object_type": object_type, "assigned_object_id": obj, "kind": kind, "comments": text})
+
+
 def _plain(v: Any) -> Any:
     if isinstance(v, dict):
         if "value" in v:  # a choice: {value, label}
@@ -309,7 +323,7 @@ class Planner:
 
         if cluster is not None:
             vm = self.virtual_machine(cluster, tenant)
-            self.vm_journal(vm)
+            self.journal(VM_TYPE, vm, self.vm_name() or "", "hosting for ")
         if not req.servers:
             return self.plan
 
@@ -328,7 +342,7 @@ class Planner:
             device = self.device(s, sp, dtype, tenant, device_role)
             self.power(device, s, sp)
             self.inventory(device, s, item_roles)
-            self.journal(device, s)
+            self.journal("dcim.device", device, s.name)
         self.reservations()
         return self.plan
 
@@ -508,20 +522,14 @@ class Planner:
                 payload["role"] = roles[role]
             self.add(Change("inventory item", "create", label, "dcim/inventory-items", payload))
 
-    def journal(self, device: Any, s: Server) -> None:
-        marker = f"[{self.req.id}] registered"
-        if isinstance(device, int):
-            rows = self.client.get_all("extras/journal-entries", {
-                "assigned_object_type": "dcim.device", "assigned_object_id": device, "fields": "id,comments"})
-            if any(marker in (r.get("comments") or "") for r in rows):
-                self.add(Change("journal entry", "keep", f"{s.name} {marker}"))
-                return
+    def journal(self, object_type: str, obj: Any, name: str, what: str = "") -> None:
+        """The `[REQ-…] registered` journal entry on the new device or VM (`what`: "hosting
+        for " for a VM)."""
         req = self.req
-        text = (f"{marker}: {req.agency.unit_name}, domain {req.domain}, person in charge "
+        marker = f"[{req.id}] registered"
+        text = (f"{marker}: {what}{req.agency.unit_name}, domain {req.domain}, person in charge "
                 f"{req.person_in_charge.name} (NIP {req.person_in_charge.nip}); handed over {self.handover}.")
-        self.add(Change("journal entry", "create", f"{s.name} {marker}", "extras/journal-entries", {
-            "assigned_object_type": "dcim.device", "assigned_object_id": device, "kind": "info",
-            "comments": text}))
+        self.add(_journal_change(self.client, object_type, obj, name, marker, text, "info"))
 
     # -- hosting: the application's virtual machine on the cluster the check chose ----------
     def hosting_cluster(self) -> str | None:
@@ -597,21 +605,6 @@ class Planner:
         self.add(Change("virtual machine", "update" if diff else "keep", label,
                         f"virtualization/virtual-machines/{hit['id']}", payload, object_id=hit["id"], diff=diff))
         return int(hit["id"])
-
-    def vm_journal(self, vm: Any) -> None:
-        marker = f"[{self.req.id}] registered"
-        name = self.vm_name()
-        if isinstance(vm, int):
-            rows = self.client.get_all("extras/journal-entries", {
-                "assigned_object_type": VM_TYPE, "assigned_object_id": vm, "fields": "id,comments"})
-            if any(marker in (r.get("comments") or "") for r in rows):
-                self.add(Change("journal entry", "keep", f"{name} {marker}"))
-                return
-        req = self.req
-        text = (f"{marker}: hosting for {req.agency.unit_name}, domain {req.domain}, person in charge "
-                f"{req.person_in_charge.name} (NIP {req.person_in_charge.nip}); handed over {self.handover}.")
-        self.add(Change("journal entry", "create", f"{name} {marker}", "extras/journal-entries", {
-            "assigned_object_type": VM_TYPE, "assigned_object_id": vm, "kind": "info", "comments": text}))
 
     def reservations(self) -> None:
         res = self.req.reservation
@@ -760,14 +753,8 @@ def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: A
                                    f"dcim/devices/{d['id']}", {k: v for k, (_, v) in diff.items()},
                                    object_id=d["id"], diff=diff))
         marker = f"[{req.id}] withdrawn"
-        journal = client.get_all("extras/journal-entries", {
-            "assigned_object_type": "dcim.device", "assigned_object_id": d["id"], "fields": "id,comments"})
-        if any(marker in (j.get("comments") or "") for j in journal):
-            plan.changes.append(Change("journal entry", "keep", f"{d['name']} {marker}"))
-        else:
-            plan.changes.append(Change("journal entry", "create", f"{d['name']} {marker}", "extras/journal-entries", {
-                "assigned_object_type": "dcim.device", "assigned_object_id": d["id"], "kind": "warning",
-                "comments": f"{marker}: {reasons}"}))
+        plan.changes.append(_journal_change(client, "dcim.device", d["id"], d["name"], marker,
+                                            f"{marker}: {reasons}", "warning"))
     return plan
 
 
@@ -788,15 +775,8 @@ def _withdraw_vm(client: Any, plan: Plan, req: Request, reasons: str) -> None:
                                    {"status": "decommissioning"} if diff else {},
                                    object_id=vm["id"], diff=diff))
         marker = f"[{req.id}] withdrawn"
-        journal = client.get_all("extras/journal-entries", {
-            "assigned_object_type": VM_TYPE, "assigned_object_id": vm["id"], "fields": "id,comments"})
-        if any(marker in (j.get("comments") or "") for j in journal):
-            plan.changes.append(Change("journal entry", "keep", f"{vm['name']} {marker}"))
-        else:
-            plan.changes.append(Change("journal entry", "create", f"{vm['name']} {marker}",
-                                       "extras/journal-entries", {
-                                           "assigned_object_type": VM_TYPE, "assigned_object_id": vm["id"],
-                                           "kind": "warning", "comments": f"{marker}: {reasons}"}))
+        plan.changes.append(_journal_change(client, VM_TYPE, vm["id"], vm["name"], marker,
+                                            f"{marker}: {reasons}", "warning"))
 
 
 # --- yearly register review (SOP: review at least once a year) -------------------------------

@@ -33,14 +33,21 @@ def _data_centre() -> Snapshot:
     )
 
 
-def test_the_same_units_claimed_at_once_end_with_one_device(nb_client: Any, netbox_env: dict[str, str],
-                                                            unique_suffix: str) -> None:
-    snapshot = isolate(_data_centre(), f"race{unique_suffix}")
+def _seeded(nb_client: Any, suffix: str) -> tuple[dict[str, Any], ...]:
+    """The data centre written into NetBox under `suffix`: its site, rack, device type and
+    the server role, as NetBox returns them."""
+    snapshot = isolate(_data_centre(), suffix)
     write_into_netbox(nb_client, snapshot)
     site = nb_client.get_all("dcim/sites", {"slug": snapshot.sites[0].slug})[0]
     rack = nb_client.get_all("dcim/racks", {"site_id": site["id"], "name": "RACE-01"})[0]
     dtype = nb_client.get_all("dcim/device-types", {"slug": snapshot.device_types[0].slug})[0]
     role = nb_client.get_all("dcim/device-roles", {"slug": "server"})[0]
+    return site, rack, dtype, role
+
+
+def test_the_same_units_claimed_at_once_end_with_one_device(nb_client: Any, netbox_env: dict[str, str],
+                                                            unique_suffix: str) -> None:
+    site, rack, dtype, role = _seeded(nb_client, f"race{unique_suffix}")
     settings = NetBoxSettings(url=netbox_env["NETBOX_URL"], token=netbox_env["NETBOX_TOKEN"], timeout_s=600)
 
     paths: list[str] = []
@@ -87,12 +94,7 @@ def test_a_device_that_lost_the_race_removes_itself_from_netbox(nb_client: Any, 
     # NetBox's check lets both through only inside a window too short to hit on purpose,
     # so the window is opened by hand: an earlier device (lower id, no position yet) is
     # moved onto our units through the ORM, which skips that check, right after our POST
-    snapshot = isolate(_data_centre(), f"yield{unique_suffix}")
-    write_into_netbox(nb_client, snapshot)
-    site = nb_client.get_all("dcim/sites", {"slug": snapshot.sites[0].slug})[0]
-    rack = nb_client.get_all("dcim/racks", {"site_id": site["id"], "name": "RACE-01"})[0]
-    dtype = nb_client.get_all("dcim/device-types", {"slug": snapshot.device_types[0].slug})[0]
-    role = nb_client.get_all("dcim/device-roles", {"slug": "server"})[0]
+    site, rack, dtype, role = _seeded(nb_client, f"yield{unique_suffix}")
     common = {"site": site["id"], "rack": rack["id"], "device_type": dtype["id"], "role": role["id"],
               "status": "active"}
     earlier = nb_client.write("post", "dcim/devices", {**common, "name": f"earlier-{unique_suffix}"})
