@@ -302,7 +302,8 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
             if acc[4] is None or cand < acc[4]:
                 acc[4] = cand
 
-    # single-corded devices on racks with both sides
+    # single-corded devices on racks with both sides, in device order
+    single_corded: list[tuple[int, str]] = []
     for ui, g, side in fl.single_sided:
         devs = unit_devices[ui]
         if not devs:
@@ -312,11 +313,12 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
         other = "redundant" if side == "primary" else "primary"
         message = (f"fed only from the {side} side of rack {rack_name}: it goes down when "
                    f"that side fails (no port on a {other} feed)")
-        for di in devs:
-            d = devices[di]
-            findings.append(Finding(kind="single_corded", severity="warning",
-                                    object=f"device {d.name or d.key}", message=message,
-                                    site=d.site))
+        single_corded.extend((di, message) for di in devs)
+    for di, message in sorted(single_corded):
+        d = devices[di]
+        findings.append(Finding(kind="single_corded", severity="warning",
+                                object=f"device {d.name or d.key}", message=message,
+                                site=d.site))
 
     # --- racks ----------------------------------------------------------------------
     rack_results: dict[str, RackPower] = {}

@@ -264,3 +264,14 @@ def test_netbox_figures_equal_netbox_code(dc: tuple[Snapshot, Any]) -> None:
     r = compute_power(s, Policy())
     for rack in s.racks:
         assert r.racks[rack.key].power_utilization_pct == netbox_rack_utilization(s, rack.key)
+
+
+@SETTINGS
+@given(st.data())
+def test_figures_do_not_depend_on_the_order_of_the_devices(data: st.DataObject) -> None:
+    # NetBox lists devices by id: a server may come before the PDU it is cabled to
+    s = data.draw(datacentres())[0]
+    shuffled = s.model_copy(update={"devices": data.draw(st.permutations(s.devices))})
+    a, b = compute_power(s, Policy()), compute_power(shuffled, Policy())
+    assert (a.feeds, a.racks, a.ups, a.gensets) == (b.feeds, b.racks, b.ups, b.gensets)
+    assert sorted(map(repr, a.findings)) == sorted(map(repr, b.findings))
