@@ -264,6 +264,7 @@ class VirtualMachine(Keyed):
     memory_mb: int = Field(0, ge=0)
     disk_gb: int = Field(0, ge=0)
     bandwidth_mbps: float = Field(0, ge=0)  # allocated internet bandwidth (hosted applications)
+    request_id: str | None = None  # the co-location request that registered it (step 8)
 
 
 class Cluster(Keyed):

@@ -4,7 +4,9 @@ A request that is approved and not yet installed (approved, notified, delivered)
 its placement: the units become rack reservations and its draw, bandwidth and hosting
 count as committed in every later report and check. Installation replaces the promise
 with the device; rejection, cancellation or a lapse (configurable working days after
-approval without installation) releases it.
+approval without installation) releases it. Between `colo request apply` and step 8 the
+promise and the registered object both exist: the source's device (or VM) counts, and
+the commitment for it does not (see `registered_parts`).
 """
 
 from __future__ import annotations
@@ -53,8 +55,10 @@ def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime 
     return held
 
 
-def request_commitments(req: Request) -> list[Commitment]:
-    """One commitment per placed server (rack, feeds, draw, bandwidth) and one for hosting."""
+def request_commitments(req: Request, registered: frozenset[str] = frozenset()) -> list[Commitment]:
+    """One commitment per placed server (rack, feeds, draw, bandwidth) and one for hosting;
+    none for the parts in `registered` (server names, and HOSTING for the hosting), which
+    the source already holds as objects."""
     out: list[Commitment] = []
     placement = req.placement
     tenant = req.agency.tenant_slug()
@@ -62,13 +66,13 @@ def request_commitments(req: Request) -> list[Commitment]:
     if placement is not None:
         for sp in placement.servers:
             server = by_name.get(sp.server)
-            if server is None:
+            if server is None or sp.server in registered:
                 continue
             out.append(Commitment(
                 request_id=req.id, tenant=tenant, site=placement.site, rack=sp.rack,
                 feeds=list(sp.feeds), draw_va=server.draw_w(), bandwidth_mbps=server.bandwidth_mbps,
             ))
-    if req.hosting is not None:
+    if req.hosting is not None and HOSTING not in registered:
         out.append(Commitment(
             request_id=req.id, tenant=tenant, site=placement.site if placement else None,
             cluster=(placement.cluster if placement else None) or req.hosting.cluster,
@@ -76,6 +80,27 @@ def request_commitments(req: Request) -> list[Commitment]:
             bandwidth_mbps=req.hosting.bandwidth_mbps,
         ))
     return out
+
+
+#: In `registered_parts`: the request's hosting is registered (a VM carries its id).
+HOSTING = "\0hosting"
+
+
+def registered_parts(snapshot: Snapshot, request_ids: set[str]) -> dict[str, frozenset[str]]:
+    """Per request id, what of it the source already holds: the names of devices whose
+    custom field request_id names it (registration gives a device its server's name), and
+    HOSTING when a VM names it. Those replace the request's commitments for them."""
+    parts: dict[str, set[str]] = {}
+    for d in snapshot.devices:
+        cf = d.custom_fields
+        rid = cf.get("request_id") if cf else None
+        if rid and rid in request_ids:
+            parts.setdefault(rid, set()).add(d.name or "")
+    for c in snapshot.clusters:
+        for vm in c.vms:
+            if vm.request_id in request_ids:
+                parts.setdefault(vm.request_id, set()).add(HOSTING)  # type: ignore[arg-type]
+    return {rid: frozenset(names) for rid, names in parts.items()}
 
 
 def committed_capacity(requests_dir: Path | str | None = None, *, now: datetime | None = None,
@@ -138,11 +163,12 @@ def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None
     gone = tuple(f"{r.id}:" for r in lapsed)
     reservations = [r for r in snapshot.reservations if not (gone and (r.description or "").startswith(gone))]
     commitments = list(snapshot.commitments)
+    registered = registered_parts(snapshot, {r.id for r in held})
     for req in held:
         tenant = tenants.get(req.agency.tenant_slug()) or tenants.get(req.agency.unit_name)
         already = any(req.id in (r.description or "") for r in snapshot.reservations)
         names = {sp.server: sp for sp in (req.placement.servers if req.placement else [])}
-        for cm in request_commitments(req):
+        for cm in request_commitments(req, registered.get(req.id, frozenset())):
             cm.tenant = tenant
             cm.site = sites.get(cm.site) if cm.site else None
             if cm.cluster is not None:

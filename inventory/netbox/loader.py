@@ -911,7 +911,8 @@ def _assemble(site_rows: list[dict], rows: dict[str, list[dict]], stats: LoadSta
             tenant=tenant(vm.get("tenant")), vcpus=_num(vm.get("vcpus")) or 0.0,
             memory_mb=int(vm.get("memory") or 0),
             disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB),
-            bandwidth_mbps=_vm_bandwidth(vm, warn)))
+            bandwidth_mbps=_vm_bandwidth(vm, warn),
+            request_id=str((vm.get("custom_field_data") or {}).get("request_id") or "") or None))
 
     try:
         return Snapshot(

@@ -15,6 +15,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
+from playbooks.commitments import apply_commitments
+from playbooks.config import WorkflowConfig
 from playbooks.requests import RequestFile
 
 DRAFT = """\
@@ -78,9 +80,13 @@ def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: d
         assert result.exit_code == code, result.output
         return result
 
-    def cluster_used() -> tuple[float, float, float, int]:
-        """vCPUs, memory and disk used on the cluster, and bandwidth allocated at the site."""
-        result = compute_capacity(load_snapshot(client, [site]))
+    def cluster_used(committed: bool = False) -> tuple[float, float, float, int]:
+        """vCPUs, memory and disk used on the cluster, and bandwidth allocated at the site
+        (with the approved requests' commitments when `committed`)."""
+        snapshot = load_snapshot(client, [site])
+        if committed:
+            snapshot = apply_commitments(snapshot, tmp_path / "requests", config=WorkflowConfig())
+        result = compute_capacity(snapshot)
         (c,) = result.clusters.values()
         allocated = result.bandwidth[site].allocated_kbps if site in result.bandwidth else 0
         return c.vcpus_used, c.memory_gb_used, c.disk_gb_used, allocated
@@ -94,6 +100,8 @@ def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: d
     req = RequestFile.load(tmp_path / "requests" / f"{rid}.yaml").request
     clusters = client.get_all("virtualization/clusters", {"name": f"Cluster {sfx}"})
     assert req.placement is not None and req.placement.cluster == str(clusters[0]["id"])  # step 3's choice
+    after = (2 + 4, 4 + 8, 100 + 200, 50_000)
+    assert cluster_used(committed=True) == after  # approved: committed
     cli("advance", rid, "6", "--by", "Personil DC", "--no-mail")
     cli("advance", rid, "7", "--by", f"Sari {sfx}")
 
@@ -113,12 +121,14 @@ def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: d
     assert any(f"[{rid}] registered: hosting for Dinas Pariwisata {sfx}" in j["comments"] for j in journal)
     again = cli("apply", rid, "--by", "Personil DC").output
     assert again.splitlines()[-1] == f"{rid}: 0 change(s) applied in NetBox"
+    # registered, step 8 not recorded yet: the VM replaces the commitment, counted once
+    assert cluster_used(committed=True) == after
 
     cli("advance", rid, "8", "--by", "Personil DC")
     cli("advance", rid, "9", "--by", "Pemeriksa", "--no-mail")
     # no longer a commitment (installed), now a VM: the cluster and the site still count
     # it, once
-    assert cluster_used() == (2 + 4, 4 + 8, 100 + 200, 50_000)
+    assert cluster_used() == cluster_used(committed=True) == after
 
     # withdrawal of the hosted application: its VM stops counting
     cli("request", "--domain", name, "--reason", "moved to the national cloud", "--by", f"Sari {sfx}",

@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
+from playbooks.commitments import apply_commitments
+from playbooks.config import WorkflowConfig
 from playbooks.requests import RequestFile
 
 pytestmark = pytest.mark.integration
@@ -153,6 +155,15 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     snap = load_snapshot(client, [site])
     assert [r.units for r in snap.reservations] == [[3]]
 
+    def feed_loads(committed: bool) -> dict[str, int]:
+        snap = load_snapshot(client, [site])
+        if committed:
+            snap = apply_commitments(snap, tmp_path / "requests", config=WorkflowConfig())
+        return {f.name: f.load_va for f in compute_capacity(snap).feeds.values()}
+
+    approved_loads = feed_loads(committed=True)
+    assert approved_loads == {f"Feed A {sfx}": 200 + 176, f"Feed B {sfx}": 200 + 175}
+
     cli(request, "advance", rid, "6", "--by", "Personil DC", "--no-mail")
     cli(request, "advance", rid, "7", "--by", f"Budi {sfx}", "--serial", f"simpus-{sfx}=SN-{sfx}")
 
@@ -193,6 +204,9 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     contacts = [c for c in client.get_all("tenancy/contacts", {"cf_nip": "198503142010011002"})
                 if c["name"] == f"Budi {sfx}"]
     assert len(contacts) == 1
+
+    # registered, step 8 not recorded yet: the device replaces the commitment, counted once
+    assert feed_loads(committed=True) == feed_loads(committed=False) == approved_loads
 
     # a second apply changes nothing
     again = cli(request, "apply", rid, "--by", "Personil DC").output

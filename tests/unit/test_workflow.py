@@ -9,15 +9,25 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import register, request
 from inventory.files import load_snapshot
-from playbooks.commitments import apply_commitments, committed_capacity, reserved_units
+from capacity.engine import compute_capacity
+from inventory.model import Cluster, Device, PowerPort, Site, Snapshot, VirtualMachine
+from playbooks.commitments import (
+    HOSTING,
+    apply_commitments,
+    committed_capacity,
+    registered_parts,
+    request_commitments,
+    reserved_units,
+)
 from playbooks.config import WorkflowConfig
-from playbooks.requests import RequestFile
+from playbooks.requests import Request, RequestFile
 from playbooks.workflow import expected_next, resolve_action
-from tests.unit.test_requests import DRAFT
+from tests.unit.test_requests import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -195,6 +205,51 @@ def test_full_path_with_capacity_commitment_and_sla(env: dict[str, Path]) -> Non
         "total: 2d 1h 10m of 4d 0h 00m working time; agency 1d 1h 00m, data centre 1d 0h 10m",
         "delay on the agency's side (over the standards: agency 45m, data centre 0m)",
     ]
+
+
+def test_registered_server_replaces_its_commitment_before_step_8(env: dict[str, Path]) -> None:
+    # `colo request apply` creates the device in NetBox; step 8 is recorded later. In
+    # between, the device counts and its commitment must not: the draw counts once.
+    rid = new(env)
+    for name, at in (("disposition", "2026-11-30T08:10"), ("3", "2026-11-30T08:40"),
+                     ("form", "2026-11-30T09:00"), ("approve", "2026-11-30T09:10")):
+        step(rid, name, at)
+    now = datetime(2026, 11, 30, 10, tzinfo=WITA)
+    source = load_snapshot(env["dc"])
+    held = apply_commitments(source, env["requests"], now=now)
+    assert [c.draw_va for c in held.commitments] == [350]
+
+    def with_device(request_id: str) -> Snapshot:
+        device = Device(
+            name="dinkes-app-01", device_type="hpe-dl380", site="dc-kaltim", rack="R01",
+            position=3, face="front", custom_fields={"request_id": request_id},
+            power_ports=[PowerPort(name="PSU1", allocated_draw=175, feed="R01-A"),
+                         PowerPort(name="PSU2", allocated_draw=175, feed="R01-B")])
+        return source.model_copy(update={"devices": source.devices + [device]})
+
+    registered = apply_commitments(with_device(rid), env["requests"], now=now)
+    assert registered.commitments == []
+    loads = {k: f.load_va for k, f in compute_capacity(held).feeds.items()}
+    assert {k: f.load_va for k, f in compute_capacity(registered).feeds.items()} == loads
+    assert loads == {"R01-A": 300 + 175, "R01-B": 300 + 175}
+    # the units stay held until step 8 (NetBox's reservation is deleted then)
+    assert [r.units for r in registered.reservations] == [[3, 4, 5]]
+
+    # a device of the same name registered for another request replaces nothing
+    other = apply_commitments(with_device("REQ-2026-0999"), env["requests"], now=now)
+    assert [c.draw_va for c in other.commitments] == [350]
+
+
+def test_registered_vm_replaces_the_hosting_commitment() -> None:
+    req = Request.model_validate({**yaml.safe_load(SAMPLE), "hosting": {
+        "vcpus": 4, "memory_gb": 8, "disk_gb": 100, "cluster": "C1"}})
+    snap = Snapshot(sites=[Site(name="s1")], clusters=[Cluster(name="C1", site="s1", vms=[
+        VirtualMachine(name="app", vcpus=4, memory_mb=8192, disk_gb=100, request_id=req.id),
+        VirtualMachine(name="other", vcpus=2, request_id="REQ-2026-0999")])])
+    parts = registered_parts(snap, {req.id})
+    assert parts == {req.id: frozenset({HOSTING})}
+    assert [c.vcpus for c in request_commitments(req)] == [4]
+    assert [c.vcpus for c in request_commitments(req, parts[req.id])] == []
 
 
 def test_not_available_rejects(env: dict[str, Path]) -> None:
