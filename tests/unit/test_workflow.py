@@ -356,7 +356,7 @@ def test_install_needs_every_serial(env: dict[str, Path]) -> None:
 def test_list_shows_open_requests_with_flags(env: dict[str, Path]) -> None:
     a = new(env)
     step(a, "2", "2026-11-30T08:10")
-    b = new(env, at="2026-11-30T09:00")
+    new(env, at="2026-11-30T09:00")  # a second one, still at step 1
     result = run("list", "--now", "2026-11-30T10:30")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
