@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from inventory.model import Device, DeviceType, Snapshot
+from inventory.model import Device, Snapshot
 
 Number = int | float
 
@@ -51,20 +51,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def needs_power(device: Device, dtype: DeviceType | None) -> bool:
-    """Whether a device is expected to carry draw data (see docs/capacity-rules.md).
+def role_needs_power(role: str) -> bool:
+    """Whether a device of this role is expected to carry draw data (docs/capacity-rules.md).
 
-    Not expected: power distribution (any device with power outlets, i.e. a PDU), types
-    excluded from utilization (patch panels, blanks, cable managers: NetBox's own flag for
-    passive kit) and devices whose role is in PASSIVE_ROLES.
+    The whole rule, applied in the scan: not expected of power distribution (any device with
+    power outlets, i.e. a PDU), of types excluded from utilization (patch panels, blanks,
+    cable managers: NetBox's own flag for passive kit), nor of the roles in PASSIVE_ROLES.
     """
-    return not device.power_outlets and kind_needs_power(dtype, device.role)
-
-
-def kind_needs_power(dtype: DeviceType | None, role: str) -> bool:
-    """`needs_power` for a device without power outlets, by its type and role."""
-    if dtype is not None and dtype.exclude_from_utilization:
-        return False
     return role.lower() not in PASSIVE_ROLES
 
 
@@ -264,8 +257,8 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
         role = d.role
         needs = needs_by_role.get(role)
         if needs is None:
-            needs = needs_by_role[role] = kind_needs_power(None, role)
-        # a type excluded from utilization is passive kit (see kind_needs_power)
+            needs = needs_by_role[role] = role_needs_power(role)
+        # a type excluded from utilization is passive kit (see role_needs_power)
         needs = needs and counted
         if needs and rack is not None:
             power_devices[ri] += 1

@@ -149,3 +149,18 @@ def write_into_netbox(client: Any, snapshot: Snapshot) -> None:
     from inventory.netbox.writer import load_snapshot_into_netbox
 
     load_snapshot_into_netbox(client, snapshot)
+
+
+def capacity_in_netbox(client: Any, site: str, committed_from: Path | None = None) -> Any:
+    """`colo capacity report --source netbox --site SITE` as a function call: the capacity
+    of what NetBox holds at the site, plus the commitments of the approved requests in
+    `committed_from` when given (as `--requests-dir` adds them)."""
+    from capacity.engine import compute_capacity
+    from inventory.netbox.loader import load_snapshot
+    from playbooks.commitments import apply_commitments
+    from playbooks.config import WorkflowConfig
+
+    snapshot = load_snapshot(client, [site])
+    if committed_from is not None:
+        snapshot = apply_commitments(snapshot, committed_from, config=WorkflowConfig())
+    return compute_capacity(snapshot)

@@ -15,9 +15,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
-from playbooks.commitments import apply_commitments
-from playbooks.config import WorkflowConfig
 from playbooks.requests import RequestFile
+from tests.integration.conftest import capacity_in_netbox
 
 DRAFT = """\
 agency:
@@ -64,9 +63,6 @@ def seed(client: Any, sfx: str) -> str:
 
 def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: dict[str, str],
                                                    tmp_path: Path) -> None:
-    from capacity.engine import compute_capacity
-    from inventory.netbox.loader import load_snapshot
-
     client = nb_client
     sfx = uuid.uuid4().hex[:8]
     site = seed(client, sfx)
@@ -83,10 +79,7 @@ def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: d
     def cluster_used(committed: bool = False) -> tuple[float, float, float, int]:
         """vCPUs, memory and disk used on the cluster, and bandwidth allocated at the site
         (with the approved requests' commitments when `committed`)."""
-        snapshot = load_snapshot(client, [site])
-        if committed:
-            snapshot = apply_commitments(snapshot, tmp_path / "requests", config=WorkflowConfig())
-        result = compute_capacity(snapshot)
+        result = capacity_in_netbox(client, site, tmp_path / "requests" if committed else None)
         (c,) = result.clusters.values()
         allocated = result.bandwidth[site].allocated_kbps if site in result.bandwidth else 0
         return c.vcpus_used, c.memory_gb_used, c.disk_gb_used, allocated

@@ -18,9 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
-from playbooks.commitments import apply_commitments
-from playbooks.config import WorkflowConfig
 from playbooks.requests import RequestFile
+from tests.integration.conftest import capacity_in_netbox
 
 pytestmark = pytest.mark.integration
 
@@ -156,10 +155,8 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     assert [r.units for r in snap.reservations] == [[3]]
 
     def feed_loads(committed: bool) -> dict[str, int]:
-        snap = load_snapshot(client, [site])
-        if committed:
-            snap = apply_commitments(snap, tmp_path / "requests", config=WorkflowConfig())
-        return {f.name: f.load_va for f in compute_capacity(snap).feeds.values()}
+        result = capacity_in_netbox(client, site, tmp_path / "requests" if committed else None)
+        return {f.name: f.load_va for f in result.feeds.values()}
 
     approved_loads = feed_loads(committed=True)
     assert approved_loads == {f"Feed A {sfx}": 200 + 176, f"Feed B {sfx}": 200 + 175}
