@@ -31,12 +31,16 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from capacity.limits import (
+    HOSTING_DISK_GB_MAX, HOSTING_MEMORY_GB_MAX, HOSTING_VCPUS_MAX, SERVER_BANDWIDTH_MBPS_MAX,
+    SERVER_DRAW_W_MAX, SERVER_PSU_COUNT_MAX, SERVER_WEIGHT_KG_MAX,
+)
 from capacity.policy import Policy
 from capacity.results import CapacityResult, FeedPower
 from capacity.space import RackOccupancy, SpaceIndex, aligned_runs, natural_key, space_index_for
 from inventory.errors import InputError
 from inventory.files import read_structured, validate_file
-from inventory.model import Snapshot, check_half_units
+from inventory.model import RACK_U_HEIGHT_MAX, Snapshot, check_half_units
 
 Verdict = Literal["fits", "does not fit", "not requested"]
 
@@ -45,20 +49,20 @@ Verdict = Literal["fits", "does not fit", "not requested"]
 
 
 class _Req(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ServerRequest(_Req):
     """One server to place. Draw in watts (treated as VA, as NetBox does)."""
 
     name: str = Field(min_length=1)
-    u_height: float = Field(gt=0, le=100)
+    u_height: float = Field(gt=0, le=RACK_U_HEIGHT_MAX)
     full_depth: bool = True
-    psu_count: int = Field(2, ge=1)
-    allocated_draw_w: int | None = Field(None, ge=0)
-    maximum_draw_w: int | None = Field(None, ge=0)
-    bandwidth_mbps: float = Field(0, ge=0)
-    weight_kg: float | None = Field(None, ge=0)
+    psu_count: int = Field(2, ge=1, le=SERVER_PSU_COUNT_MAX)
+    allocated_draw_w: int | None = Field(None, ge=0, le=SERVER_DRAW_W_MAX)
+    maximum_draw_w: int | None = Field(None, ge=0, le=SERVER_DRAW_W_MAX)
+    bandwidth_mbps: float = Field(0, ge=0, le=SERVER_BANDWIDTH_MBPS_MAX)
+    weight_kg: float | None = Field(None, ge=0, le=SERVER_WEIGHT_KG_MAX)
 
     @field_validator("u_height")
     @classmethod
@@ -72,6 +76,9 @@ class ServerRequest(_Req):
                 "give allocated_draw_w or maximum_draw_w (watts): without a draw the power, "
                 "UPS and genset checks mean nothing"
             )
+        if self.allocated_draw_w and self.maximum_draw_w and self.allocated_draw_w > self.maximum_draw_w:
+            raise ValueError(f"allocated_draw_w ({self.allocated_draw_w}) exceeds maximum_draw_w "
+                             f"({self.maximum_draw_w})")
         return self
 
     @property
@@ -87,9 +94,9 @@ class ServerRequest(_Req):
 class HostingRequest(_Req):
     """Virtual machines to host on a cluster: vCPUs, RAM and disk."""
 
-    vcpus: float = Field(0, ge=0)
-    memory_gb: float = Field(0, ge=0)
-    disk_gb: float = Field(0, ge=0)
+    vcpus: float = Field(0, ge=0, le=HOSTING_VCPUS_MAX)
+    memory_gb: float = Field(0, ge=0, le=HOSTING_MEMORY_GB_MAX)
+    disk_gb: float = Field(0, ge=0, le=HOSTING_DISK_GB_MAX)
     cluster: str | None = None
 
     @model_validator(mode="after")

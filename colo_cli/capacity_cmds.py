@@ -12,6 +12,7 @@ import click
 
 from capacity.policy import Policy
 from colo_cli.config import config_file, load_policy
+from colo_cli.output import checked_output, emit, output_option
 from inventory.errors import InputError
 from inventory.sources import Loaded, open_snapshot
 
@@ -64,11 +65,10 @@ def _common(func: Any) -> Any:
 @_common
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "html"]), default="table",
               show_default=True, help="Output format. csv: one row per rack; xlsx: a sheet per section.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@output_option("Write to this file instead of standard output.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print timing and the number of HTTP requests made.")
 def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, insecure: bool,
-               requests_dir: Path | None, fmt: str, output: Path | None, verbose: bool) -> None:
+               requests_dir: Path | None, fmt: str, output: str | None, verbose: bool) -> None:
     """Print the capacity report of every rack, feed, UPS, genset, uplink and cluster."""
     import time
 
@@ -76,6 +76,7 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
     from capacity.report import build_report, select_sites
     from reports import tables
 
+    output_path = checked_output(output, config=config, requests_dir=requests_dir, sources=[source])
     started = time.perf_counter()
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=sys.stderr.isatty())
     loaded_at = time.perf_counter()
@@ -95,7 +96,7 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
     elif fmt == "csv":
         data = tables.render_csv(report)
     elif fmt == "xlsx":
-        if output is None and sys.stdout.isatty():
+        if output_path is None and sys.stdout.isatty():
             raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
         data = tables.render_xlsx(report)
     elif fmt == "html":
@@ -105,24 +106,11 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
                                     generated_at=report["meta"]["generated_at"], source=loaded.source)
     else:
         data = tables.render_table(report)
-    _emit(data, output)
+    emit(data, output_path)
     if verbose:
         requests = f", {loaded.requests_made} HTTP requests" if loaded.requests_made is not None else ""
         click.echo(f"loaded in {loaded_at - started:.2f} s{requests}; computed in "
                    f"{computed_at - loaded_at:.2f} s", err=True)
-
-
-def _emit(data: str | bytes, output: Path | None) -> None:
-    if output is None:
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            click.echo(data, nl=False)
-        return
-    from inventory.files import write_atomic
-
-    write_atomic(output, data)
-    click.echo(f"wrote {output}", err=True)
 
 
 @capacity.command("check")

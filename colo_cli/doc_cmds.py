@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from colo_cli.output import checked_output, output_option
 from colo_cli.request_cmds import ColoGroup, Env, _common, _open_source, _parse_day
-from inventory.errors import InputError
 from playbooks.documents import (
     Settings, load_documents_config, register_review_data, register_review_name,
     render_request_document,
@@ -42,8 +42,7 @@ def doc() -> None:
 
 
 def _output_options(func: Any) -> Any:
-    func = click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-                        help="Also write the document to this file.")(func)
+    func = output_option("Also write the document to this file.")(func)
     func = click.option("--lang", type=click.Choice(["id", "en"]), default=None,
                         help="Language (default: documents.lang in the configuration, else id).")(func)
     func = click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default=None,
@@ -60,22 +59,23 @@ def _output_options(func: Any) -> Any:
 @click.option("--number", default=None, help="The document number (default: documents.number_format).")
 @click.option("--replace", is_flag=True,
               help="Replace a recorded document that a new rendering no longer matches.")
-def request_doc_cmd(request_id: str, kind: str, fmt: str | None, lang: str | None, output: Path | None,
+def request_doc_cmd(request_id: str, kind: str, fmt: str | None, lang: str | None, output: str | None,
                     requests_dir: Path | None, config_path: Path | None, date_text: str | None,
                     number: str | None, replace: bool) -> None:
     """Render KIND of REQUEST_ID (kinds: capacity_check, application, approval,
     approval_notice, handover, completion, withdrawal)."""
     env = Env(requests_dir, config_path)
+    output_path = checked_output(output, config=config_path, requests_dir=env.store.root)
     docs = load_documents_config(config_path)
     day = _parse_day(date_text, "--date") if date_text else None
     settings = Settings(docs, env.config, env.now(), _open_source(env, None))
     done = render_request_document(env.store, request_id, kind, settings, fmt=fmt, lang=lang, day=day,
-                                   number=(number or None), replace=replace, output=output)
+                                   number=(number or None), replace=replace, output=output_path)
     click.echo(f"{done.path}")
     click.echo(f"{done.kind.kind} {done.number}, {done.day.isoformat()}, {done.checksum}")
     click.echo(done.recorded)
-    if output is not None:
-        click.echo(f"copy: {output}")
+    if output_path is not None:
+        click.echo(f"copy: {output_path}")
 
 
 @doc.command("register-review")
@@ -84,7 +84,7 @@ def request_doc_cmd(request_id: str, kind: str, fmt: str | None, lang: str | Non
 @click.option("--today", "today_text", default=None, help="Review as of this date (default today, WITA).")
 @click.option("--number", default=None, help="The document number (default: documents.number_format "
                                               "with REG-YEAR as the request id).")
-def register_review_doc_cmd(fmt: str | None, lang: str | None, output: Path | None, requests_dir: Path | None,
+def register_review_doc_cmd(fmt: str | None, lang: str | None, output: str | None, requests_dir: Path | None,
                             config_path: Path | None, source: str | None, today_text: str | None,
                             number: str | None) -> None:
     """The yearly review of the asset register as a document to sign: every active
@@ -94,16 +94,13 @@ def register_review_doc_cmd(fmt: str | None, lang: str | None, output: Path | No
     from reports.render import render_document
 
     env = Env(requests_dir, config_path)
+    output_path = checked_output(output, config=config_path, requests_dir=env.store.root, sources=[source])
     docs = load_documents_config(config_path)
     fmt = fmt or docs.format
     lang = lang or docs.lang
     today: date = _parse_day(today_text, "--today") if today_text else env.now().date()
     snapshot = _open_source(env, source)().snapshot
-    requests_ = []
-    for _, loaded in env.store.iter_files():
-        if isinstance(loaded, InputError):
-            raise loaded  # a review that silently skipped a request would report it "unaccounted"
-        requests_.append(loaded)
+    requests_ = env.store.read_all()  # a request skipped would make its server "unaccounted"
     data = register_review_data(snapshot, requests_, today, docs, max_age_days=env.config.register_review_days,
                                 role=env.config.colocation_role, number=number or None)
     content = render_document("register_review", data, lang=lang, fmt=fmt)
@@ -112,14 +109,14 @@ def register_review_doc_cmd(fmt: str | None, lang: str | None, output: Path | No
 
     path = env.store.documents_root / "register-review" / register_review_name(today, fmt, lang)
     write_atomic(path, content)
-    if output is not None:
-        write_atomic(output, content)
+    if output_path is not None:
+        write_atomic(output_path, content)
     click.echo(f"{path}")
     click.echo(f"register_review {data['document_number']}, {today.isoformat()}, sha256:{sha256_hex(content)}")
     click.echo(f"{len(data['servers'])} server(s), "
                f"{sum(1 for s in data['servers'] if s['review_status'] != 'ok')} to look at")
-    if output is not None:
-        click.echo(f"copy: {output}")
+    if output_path is not None:
+        click.echo(f"copy: {output_path}")
 
 
 COMMANDS = [doc]

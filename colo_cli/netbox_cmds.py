@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import click
 
+from colo_cli.output import checked_output, output_option
 from inventory.errors import InputError
 
 TOKEN_HELP = ("NetBox API token. Prefer the NETBOX_TOKEN environment variable or the config file: "
@@ -113,21 +114,22 @@ def load_cmd(source: str, url: str | None, token: str | None, insecure: bool, co
 
 @netbox.command("snapshot")
 @_connection_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="File to write (YAML, or JSON by the .json suffix).")
+@output_option("File to write (YAML, or JSON by the .json suffix).", required=True)
 @click.option("--site", "sites", multiple=True, help="Site slug or name (repeatable). Default: all sites.")
 def snapshot_cmd(url: str | None, token: str | None, insecure: bool, config: Path | None,
-                 output: Path, sites: tuple[str, ...]) -> None:
+                 output: str, sites: tuple[str, ...]) -> None:
     """Read NetBox (one site or all) and write it as a snapshot file."""
     from inventory.files import dump_snapshot
     from inventory.netbox.loader import load_snapshot as load_from_netbox
 
+    output_path = checked_output(output, config=config)
+    assert output_path is not None  # required
     client = _client(url, token, insecure, config)
     started = time.monotonic()
     snapshot = load_from_netbox(client, list(sites) or None)
-    dump_snapshot(snapshot, output)
+    dump_snapshot(snapshot, output_path)
     click.echo(f"snapshot: {len(snapshot.sites)} sites, {len(snapshot.racks)} racks, "
-               f"{len(snapshot.devices)} devices, {len(snapshot.power_feeds)} feeds written to {output} "
+               f"{len(snapshot.devices)} devices, {len(snapshot.power_feeds)} feeds written to {output_path} "
                f"in {time.monotonic() - started:.1f} s, {client.requests_made} HTTP requests")
 
 

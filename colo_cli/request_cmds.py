@@ -12,10 +12,13 @@ from typing import Any, Callable
 
 import click
 
+from colo_cli.output import checked_output, emit, output_option
 from inventory.errors import ColoError, InputError
+from inventory.files import read_text
 from playbooks.config import WorkflowConfig, load_workflow_config
 from playbooks.requests import (
-    RequestFile, RequestStore, dump_yaml, parse_yaml, to_yaml_data, validate_request,
+    RequestFile, RequestStore, check_draft_keys, check_file_name, dump_yaml, parse_yaml, to_yaml_data,
+    validate_request,
 )
 from playbooks.sla import WorkingCalendar, period_stats
 from playbooks.steps import now_in
@@ -23,6 +26,7 @@ from playbooks.workflow import (
     BY_STATE, CLOSED_STATES, MAIN_PATH, Action, advance, expected_next, is_lapsed, lapse_deadline,
     parse_at, resolve_action, sla_of,
 )
+from reports.text import printable
 
 
 class ColoGroup(click.Group):
@@ -68,6 +72,7 @@ def _fmt_time(moment: datetime | None, tz: Any) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
+    rows = [[printable(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row)]
@@ -188,18 +193,12 @@ def new_cmd(requests_dir: Path | None, config_path: Path | None, draft: Path | N
     env = Env(requests_dir, config_path)
     source: Path | str = draft or "command line"
     if draft is not None:
-        try:
-            text = draft.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{draft}: cannot read ({exc.strerror})") from None
-        doc = parse_yaml(text, draft)
+        doc = parse_yaml(read_text(draft, "draft"), draft)
         if doc is None:
             doc = to_yaml_data({})
         if not isinstance(doc, dict):
             raise InputError(f"{draft}: expected a mapping at the top level")
-        for key in ("id", "state", "history", "created_at"):
-            if key in doc:
-                raise InputError(f"{draft}: {key}: a draft must not have it (the tool assigns it)")
+        check_draft_keys(doc, draft)
     else:
         doc = to_yaml_data({})
     for name, path in FLAG_FIELDS.items():
@@ -556,24 +555,20 @@ def _parse_day(text: str, option: str) -> date:
 @click.option("--to", "to_text", required=True, help="Last day of the period, inclusive (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table",
               show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file (required for xlsx).")
+@output_option("Write to this file (required for xlsx).")
 def sla_cmd(requests_dir: Path | None, config_path: Path | None, from_text: str, to_text: str,
-            fmt: str, output: Path | None) -> None:
+            fmt: str, output: str | None) -> None:
     """On-time percentages per SOP step for steps finished in a period, and of the
     4-working-day total for requests completed in it."""
     env = Env(requests_dir, config_path)
+    output_path = checked_output(output, config=config_path, requests_dir=env.store.root)
     start_day, end_day = _parse_day(from_text, "--from"), _parse_day(to_text, "--to")
     if end_day < start_day:
         raise InputError("--to is before --from")
     start = datetime.combine(start_day, datetime.min.time(), env.tz)
     end = datetime.combine(end_day + timedelta(days=1), datetime.min.time(), env.tz)
     now = env.now()
-    slas = []
-    for path, loaded in env.store.iter_files():
-        if isinstance(loaded, Exception):
-            raise loaded
-        slas.append(sla_of(loaded, env.calendar, now))
+    slas = [sla_of(req, env.calendar, now) for req in env.store.read_all()]
     rows, total = period_stats(slas, env.calendar, start, end)
     headers = ["step", "name", "side", "standard", "measured", "on_time", "on_time_pct", "mean_elapsed"]
     data = []
@@ -584,15 +579,15 @@ def sla_cmd(requests_dir: Path | None, config_path: Path | None, from_text: str,
                      str(r.measured), str(r.on_time), pct, mean])
     if fmt == "table":
         text = f"SLA {start_day} to {end_day}\n" + table([h.upper().replace("_", " ") for h in headers], data) + "\n"
-        _emit(text, output)
+        emit(text, output_path)
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(headers)
         writer.writerows(data)
-        _emit(buf.getvalue(), output)
+        emit(buf.getvalue(), output_path)
     else:
-        if output is None:
+        if output_path is None:
             raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
         import pandas as pd
 
@@ -603,17 +598,7 @@ def sla_cmd(requests_dir: Path | None, config_path: Path | None, from_text: str,
         buf_b = io.BytesIO()
         with pd.ExcelWriter(buf_b, engine="openpyxl") as xw:
             frame.to_excel(xw, sheet_name="SLA", index=False)
-        _emit(buf_b.getvalue(), output)
-
-
-def _emit(data: str | bytes, output: Path | None) -> None:
-    if output is None:
-        click.echo(data, nl=False)
-        return
-    from inventory.files import write_atomic
-
-    write_atomic(output, data)
-    click.echo(f"wrote {output}", err=True)
+        emit(buf_b.getvalue(), output_path)
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -628,7 +613,7 @@ def validate_cmd(files: tuple[Path, ...], requests_dir: Path | None, config_path
     bad = 0
     for p in paths:
         try:
-            RequestFile.load(p)
+            check_file_name(p, RequestFile.load(p).request)
             click.echo(f"ok {p}")
         except InputError as exc:
             bad += 1
@@ -725,10 +710,7 @@ def _find_installed(env: Env, domain: str | None, serial: str | None) -> tuple[A
     if bool(domain) == bool(serial):
         raise InputError("give --domain or --serial (one of them)")
     hits = []
-    for path, loaded in env.store.iter_files():
-        if isinstance(loaded, Exception):
-            continue
-        req = loaded
+    for req in env.store.read_all():  # a file skipped could hold the domain or serial too
         if req.state != "completed":
             continue
         if domain and req.domain == domain.strip().lower().rstrip("."):
@@ -755,6 +737,9 @@ def withdraw_request_cmd(by: str, at_text: str | None, document: Path | None, no
     from playbooks.requests import Withdrawal
     from playbooks.workflow import StepContext
 
+    reason = reason.strip()
+    if not reason:
+        raise InputError("--reason is empty: give the reasons for the withdrawal (dengan pertimbangan)")
     env = Env(requests_dir, config_path)
     req, servers = _find_installed(env, domain, serial)
 
@@ -845,7 +830,7 @@ def register_review_cmd(requests_dir: Path | None, config_path: Path | None, sou
     env = Env(requests_dir, config_path)
     today = _parse_day(today_text, "--today") if today_text else env.now().date()
     snapshot = _register_snapshot(env, source)
-    requests_ = [r for _, r in env.store.iter_files() if not isinstance(r, Exception)]
+    requests_ = env.store.read_all()  # a request skipped would make its server "unaccounted"
     findings = review_register(snapshot, requests_, today, max_age_days=env.config.register_review_days,
                                role=env.config.colocation_role)
     if not findings:
@@ -882,14 +867,14 @@ def register_mark_cmd(devices: tuple[str, ...], requests_dir: Path | None, confi
 @click.option("--source", default=None, help="demo, netbox or a snapshot file (default as for capacity).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True,
               help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file (required for xlsx).")
+@output_option("Write to this file (required for xlsx).")
 def register_export_cmd(requests_dir: Path | None, config_path: Path | None, source: str | None,
-                        fmt: str, output: Path | None) -> None:
+                        fmt: str, output: str | None) -> None:
     """Export the register of co-located servers as CSV or XLSX."""
     from playbooks.registration import register_rows
 
     env = Env(requests_dir, config_path)
+    output_path = checked_output(output, config=config_path, requests_dir=env.store.root, sources=[source])
     rows = register_rows(_register_snapshot(env, source), env.config.colocation_role)
     headers = ["name", "serial", "tenant", "make", "model", "site", "rack", "position", "face", "status",
                "domain", "request_id", "colocation_type", "valid_until", "handover_date", "last_review_date"]
@@ -900,16 +885,16 @@ def register_export_cmd(requests_dir: Path | None, config_path: Path | None, sou
         for r in rows:
             writer.writerow({k: ("" if r[k] is None else (f"{r[k]:g}" if isinstance(r[k], float) else r[k]))
                              for k in headers})
-        _emit(buf.getvalue(), output)
+        emit(buf.getvalue(), output_path)
         return
-    if output is None:
+    if output_path is None:
         raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
     import pandas as pd
 
     buf_b = io.BytesIO()
     with pd.ExcelWriter(buf_b, engine="openpyxl") as xw:
         pd.DataFrame(rows, columns=headers).to_excel(xw, sheet_name="Register", index=False)
-    _emit(buf_b.getvalue(), output)
+    emit(buf_b.getvalue(), output_path)
 
 
 COMMANDS = [request, withdraw, register]

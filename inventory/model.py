@@ -10,24 +10,43 @@ always name a key: `Device.rack` is a rack key, `PowerFeed.panel` a panel key, a
 Units follow NetBox: positions and heights in rack units (multiples of 0.5), draw in
 watts (treated as VA, as NetBox does), feed voltage in volts, amperage in amperes,
 commit rates in kbps, VM memory in MB and disk in GB.
+
+Bounds are NetBox's own (its field types and validators), so whatever NetBox holds
+loads: numbers are finite and within NetBox's field ranges, no device is its own
+(grand)parent. A file (validated with `FILE_CONTEXT`) must also pass the rules NetBox
+applies when an object is created, so `netbox load` never stops halfway: a device's
+site is its rack's, a feed's rack is at its panel's site, reservation units exist in
+their rack. NetBox itself can hold those states after later edits (a rack moved or
+shrunk), so a snapshot read from NetBox is taken as it is (docs/input-validation.md).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Face = Literal["front", "rear"]
 Phase = Literal["single-phase", "three-phase"]
 FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
 
+# NetBox's limits (dcim/constants.py, the models' field types)
+RACK_U_HEIGHT_MAX = 100  # RACK_U_HEIGHT_MAX
+DEVICE_TYPE_U_HEIGHT_MAX = 999.5  # DeviceType.u_height: DecimalField(max_digits=4, decimal_places=1)
+POSITION_MAX = RACK_U_HEIGHT_MAX + 0.5  # Device.position's MaxValueValidator
+SMALL_INT_MAX = 32767  # PositiveSmallIntegerField / SmallIntegerField
+INT_MAX = 2_147_483_647  # PositiveIntegerField: draws in W, commit rates in kbps
+
+#: `Snapshot.model_validate(data, context=FILE_CONTEXT)`: also NetBox's creation rules.
+FILE_CONTEXT = {"creation_rules": True}
+
 
 def check_half_units(value: float | None, what: str) -> float | None:
     """Rack heights and positions are multiples of half a unit, as in NetBox."""
-    if value is not None and (value * 2) != int(value * 2):
+    if value is not None and (not math.isfinite(value) or (value * 2) != int(value * 2)):
         raise ValueError(f"{what} must be a multiple of 0.5")
     return value
 
@@ -35,7 +54,7 @@ def check_half_units(value: float | None, what: str) -> float | None:
 class Strict(BaseModel):
     """Base: unknown keys are errors (typos in hand-written files must not pass)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
 
 class Keyed(Strict):
@@ -84,8 +103,8 @@ class Tenant(Keyed):
 class Rack(Keyed):
     site: str
     location: str | None = None
-    u_height: int = Field(42, ge=1, le=100)
-    starting_unit: int = Field(1, ge=1)
+    u_height: int = Field(42, ge=1, le=RACK_U_HEIGHT_MAX)
+    starting_unit: int = Field(1, ge=1, le=SMALL_INT_MAX)
     desc_units: bool = False
     status: str = "active"
     role: str | None = None
@@ -101,7 +120,7 @@ class DeviceType(Strict):
     manufacturer: str
     model: str
     slug: str = ""
-    u_height: float = Field(1.0, ge=0)
+    u_height: float = Field(1.0, ge=0, le=DEVICE_TYPE_U_HEIGHT_MAX)
     is_full_depth: bool = True
     exclude_from_utilization: bool = False
     weight_kg: float | None = Field(None, ge=0)
@@ -130,8 +149,8 @@ class OutletRef(Strict):
 
 class PowerPort(Strict):
     name: str
-    allocated_draw: int | None = Field(None, ge=0)
-    maximum_draw: int | None = Field(None, ge=1)
+    allocated_draw: int | None = Field(None, ge=0, le=INT_MAX)
+    maximum_draw: int | None = Field(None, ge=1, le=INT_MAX)
     feed: str | None = None  # key of the power feed cabled to this port
     outlet: OutletRef | None = None  # or the PDU outlet cabled to it
 
@@ -153,7 +172,7 @@ class Device(Keyed):
     device_type: str
     site: str
     rack: str | None = None
-    position: float | None = Field(None, ge=0.5)
+    position: float | None = Field(None, ge=0.5, le=POSITION_MAX)
     face: Face | None = None
     status: str = "active"
     role: str = "server"
@@ -187,7 +206,7 @@ class Device(Keyed):
 class RackReservation(Strict):
     key: str = ""
     rack: str
-    units: list[int] = Field(min_length=1)
+    units: list[Annotated[int, Field(ge=1, le=SMALL_INT_MAX)]] = Field(min_length=1)
     tenant: str | None = None
     description: str = ""
     netbox_id: int | None = None
@@ -212,8 +231,8 @@ class PowerFeed(Keyed):
     type: FeedType = "primary"
     supply: Literal["ac", "dc"] = "ac"
     phase: Phase = "single-phase"
-    voltage: int = 230
-    amperage: int = Field(16, ge=1)
+    voltage: int = Field(230, ge=-SMALL_INT_MAX - 1, le=SMALL_INT_MAX)
+    amperage: int = Field(16, ge=1, le=SMALL_INT_MAX)
     max_utilization: int = Field(80, ge=1, le=100)
     netbox_id: int | None = None
 
@@ -242,7 +261,7 @@ class Uplink(Keyed):
 
     site: str
     provider: str
-    commit_kbps: int = Field(ge=1)
+    commit_kbps: int = Field(ge=1, le=INT_MAX)
     status: str = "active"
 
 
@@ -282,11 +301,11 @@ class Commitment(Strict):
     site: str | None = None
     rack: str | None = None
     feeds: list[str] = Field(default_factory=list)
-    draw_va: int = 0
-    bandwidth_mbps: float = 0
-    vcpus: float = 0
-    memory_gb: float = 0
-    disk_gb: float = 0
+    draw_va: int = Field(0, ge=0)
+    bandwidth_mbps: float = Field(0, ge=0)
+    vcpus: float = Field(0, ge=0)
+    memory_gb: float = Field(0, ge=0)
+    disk_gb: float = Field(0, ge=0)
     cluster: str | None = None
 
 
@@ -312,8 +331,8 @@ class Snapshot(Strict):
     commitments: list[Commitment] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "Snapshot":
-        check_references(self)
+    def _references_resolve(self, info: ValidationInfo) -> "Snapshot":
+        check_references(self, creation_rules=bool((info.context or {}).get("creation_rules")))
         return self
 
 
@@ -338,8 +357,9 @@ def _unique(items: list[Any], what: str) -> set[str]:
     return seen
 
 
-def check_references(s: Snapshot) -> None:
-    """Every cross reference names an object that exists; keys are unique."""
+def check_references(s: Snapshot, creation_rules: bool = False) -> None:
+    """Every cross reference names an object that exists; keys are unique; with
+    `creation_rules`, also the cross-object rules NetBox checks when creating objects."""
     sites = _unique(s.sites, "site")
     locations = _unique(s.locations, "location")
     tenants = _unique(s.tenants, "tenant")
@@ -367,6 +387,7 @@ def check_references(s: Snapshot) -> None:
         need(r.site, sites, "site", f"rack {r.key!r}")
         need(r.location, locations, "location", f"rack {r.key!r}")
         need(r.tenant, tenants, "tenant", f"rack {r.key!r}")
+    site_of_rack = {r.key: r.site for r in s.racks}
     outlets_by_device: dict[str, set[str]] = {}
     for d in s.devices:
         outlets_by_device[d.key] = {o.name for o in d.power_outlets}
@@ -377,6 +398,9 @@ def check_references(s: Snapshot) -> None:
         need(d.rack, racks, "rack", where)
         need(d.tenant, tenants, "tenant", where)
         need(d.parent, devices, "parent device", where)
+        if creation_rules and d.rack is not None and site_of_rack[d.rack] != d.site:
+            raise ValueError(f"{where}: site {d.site!r} differs from the site of its rack {d.rack!r} "
+                             f"({site_of_rack[d.rack]!r})")
         port_names = {p.name for p in d.power_ports}
         for p in d.power_ports:
             need(p.feed, feeds, "power feed", f"{where} port {p.name!r}")
@@ -386,16 +410,27 @@ def check_references(s: Snapshot) -> None:
                      f"{where} port {p.name!r} (on {p.outlet.device!r})")
         for o in d.power_outlets:
             need(o.power_port, port_names, "power port", f"{where} outlet {o.name!r}")
+    _check_parents(s)
+    rack_units = {r.key: (r.starting_unit, r.starting_unit + r.u_height - 1) for r in s.racks}
     for res in s.reservations:
         need(res.rack, racks, "rack", f"reservation {res.key!r}")
         need(res.tenant, tenants, "tenant", f"reservation {res.key!r}")
+        low, high = rack_units[res.rack]
+        wrong = [u for u in res.units if not low <= u <= high]
+        if creation_rules and wrong:
+            raise ValueError(f"reservation {res.key!r}: rack {res.rack!r} has units {low}-{high}, not "
+                             f"{', '.join(map(str, wrong))}")
     for p in s.power_panels:
         need(p.site, sites, "site", f"power panel {p.key!r}")
         need(p.location, locations, "location", f"power panel {p.key!r}")
         need(p.ups, ups, "UPS", f"power panel {p.key!r}")
+    site_of_panel = {p.key: p.site for p in s.power_panels}
     for f in s.power_feeds:
         need(f.panel, panels, "power panel", f"power feed {f.key!r}")
         need(f.rack, racks, "rack", f"power feed {f.key!r}")
+        if creation_rules and f.rack is not None and site_of_rack[f.rack] != site_of_panel[f.panel]:
+            raise ValueError(f"power feed {f.key!r}: its rack {f.rack!r} is at site {site_of_rack[f.rack]!r}, "
+                             f"its panel {f.panel!r} at site {site_of_panel[f.panel]!r}")
     for u in s.ups:
         need(u.site, sites, "site", f"UPS {u.key!r}")
         need(u.genset, gensets, "genset", f"UPS {u.key!r}")
@@ -416,6 +451,24 @@ def check_references(s: Snapshot) -> None:
         need(cm.tenant, tenants, "tenant", where)
         for f in cm.feeds:
             need(f, feeds, "power feed", where)
+
+
+def _check_parents(s: Snapshot) -> None:
+    """No device is its own parent, directly or through a chain of parents."""
+    parent_of = {d.key: d.parent for d in s.devices if d.parent is not None}
+    for start in parent_of:
+        chain = [start]
+        current = parent_of.get(start)
+        while current is not None:
+            if current == start:
+                if len(chain) == 1:
+                    raise ValueError(f"device {start!r} is its own parent")
+                loop = " -> ".join(repr(k) for k in [*chain, start])
+                raise ValueError(f"device parents form a loop: {loop}")
+            if current in chain or len(chain) > len(parent_of):
+                break  # a loop that does not pass through `start`: reported from its own member
+            chain.append(current)
+            current = parent_of.get(current)
 
 
 def _did_you_mean(value: str, pool: set[str]) -> str:

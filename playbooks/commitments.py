@@ -35,16 +35,12 @@ def reserved_units(position: float, u_height: float) -> list[int]:
 def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime | None = None,
                      calendar: WorkingCalendar | None = None, lapsed: list[Request] | None = None) -> list[Request]:
     """Requests whose approval currently holds capacity (approved, not installed, not lapsed);
-    lapsed ones are appended to `lapsed` when given. Unreadable files are skipped with a
-    warning on stderr, never silently."""
+    lapsed ones are appended to `lapsed` when given. An unreadable file is an error: the
+    capacity it may hold cannot be counted, and a figure without it would be wrong."""
     calendar = calendar or WorkingCalendar(config.sla)
     now = now or datetime.now(calendar.tz)
     held: list[Request] = []
-    for path, loaded in store.iter_files():
-        if isinstance(loaded, Exception):
-            print(f"warning: {loaded} (its capacity is not counted)", file=sys.stderr)
-            continue
-        req = loaded
+    for req in store.read_all():
         if req.state not in COMMITTED_STATES:
             continue
         if is_lapsed(req, calendar, config.lapse_working_days, now):
@@ -137,9 +133,9 @@ def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None
               file=sys.stderr)
         return snapshot
     folder = _folder(requests_dir, config)
+    store = RequestStore(folder, config.documents_dir)  # refuses a file given as the folder
     if not folder.is_dir():
         return snapshot
-    store = RequestStore(folder, config.documents_dir)
     lapsed: list[Request] = []
     held = holding_requests(store, config, now, lapsed=lapsed)
     if not held and not lapsed:

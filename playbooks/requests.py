@@ -24,8 +24,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from capacity.limits import (
+    HOSTING_DISK_GB_MAX, HOSTING_MEMORY_GB_MAX, HOSTING_VCPUS_MAX, SERVER_BANDWIDTH_MBPS_MAX,
+    SERVER_DRAW_W_MAX, SERVER_PSU_COUNT_MAX,
+)
 from inventory.errors import InputError
-from inventory.files import describe_validation_error, write_atomic
+from inventory.files import (
+    NoDuplicateKeys, describe_validation_error, read_text, refuse_aliases, write_atomic,
+)
 from playbooks.validators import validate_domain, validate_email, validate_nip, validate_phone
 
 REQUEST_ID = re.compile(r"^REQ-(\d{4})-(\d{4,})$")
@@ -38,7 +44,7 @@ State = Literal[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _text(v: Any) -> Any:
@@ -108,10 +114,10 @@ class Server(_Strict):
     psu: str | None = None
     u_height: float = Field(gt=0, le=20, description="Height in rack units (half units allowed).")
     full_depth: bool = True
-    psu_count: int = Field(2, ge=1, le=8)
-    allocated_draw_w: int | None = Field(None, gt=0, description="Typical draw in watts.")
-    maximum_draw_w: int = Field(gt=0, description="Maximum draw in watts (nameplate).")
-    bandwidth_mbps: float = Field(gt=0)
+    psu_count: int = Field(2, ge=1, le=SERVER_PSU_COUNT_MAX)
+    allocated_draw_w: int | None = Field(None, gt=0, le=SERVER_DRAW_W_MAX, description="Typical draw in watts.")
+    maximum_draw_w: int = Field(gt=0, le=SERVER_DRAW_W_MAX, description="Maximum draw in watts (nameplate).")
+    bandwidth_mbps: float = Field(gt=0, le=SERVER_BANDWIDTH_MBPS_MAX)
 
     @field_validator("u_height")
     @classmethod
@@ -139,10 +145,10 @@ class Server(_Strict):
 
 
 class Hosting(_Strict):
-    vcpus: int = Field(gt=0)
-    memory_gb: float = Field(gt=0)
-    disk_gb: float = Field(gt=0)
-    bandwidth_mbps: float = Field(0, ge=0)
+    vcpus: int = Field(gt=0, le=HOSTING_VCPUS_MAX)
+    memory_gb: float = Field(gt=0, le=HOSTING_MEMORY_GB_MAX)
+    disk_gb: float = Field(gt=0, le=HOSTING_DISK_GB_MAX)
+    bandwidth_mbps: float = Field(0, ge=0, le=SERVER_BANDWIDTH_MBPS_MAX)
     cluster: str | None = Field(None, description="Cluster to host on (default: the check's choice).")
     vm_name: str | None = Field(None, min_length=1, max_length=64,
                                 description="Name of the virtual machine in NetBox (default: the domain).")
@@ -238,6 +244,9 @@ class Request(_Strict):
     def _id(cls, v: str) -> str:
         if not REQUEST_ID.match(v):
             raise ValueError(f"request id {v!r} must look like REQ-2026-0001")
+        canonical = normalise_id(v)
+        if v != canonical:  # REQ-2026-00001 and REQ-2026-0001 would be one request in two files
+            raise ValueError(f"request id {v!r} must be written {canonical}")
         return v
 
     @field_validator("domain")
@@ -378,14 +387,19 @@ def dump_yaml(doc: Any) -> str:
 
 
 def parse_yaml(text: str, path: Path | str) -> Any:
+    """The round-trip tree of a request file's text; aliases and repeated keys refused."""
+    refuse_aliases(text, path)
     try:
         return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}: {exc.problem}") from None
+        problem = (exc.problem or "").split(" in \"<")[0]  # ruamel repeats the position
+        raise InputError(f"{path}: not valid YAML{where}: {problem}") from None
     except YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply") from None
 
 
 # --- fast read-only loading ---------------------------------------------------------------
@@ -397,7 +411,7 @@ def parse_yaml(text: str, path: Path | str) -> Any:
 _BOOL, _INT, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
 
 
-class _FastLoader(getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):  # type: ignore[misc]
+class _FastLoader(NoDuplicateKeys, getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
@@ -426,13 +440,32 @@ _FastLoader.add_constructor(_INT, _core_int)
 def read_request(path: Path | str) -> Request:
     """A request for reading only (fast); errors are those of `RequestFile.load`."""
     path = Path(path)
+    text = read_text(path, "request file")
+    refuse_aliases(text, path)
     try:
-        data = pyyaml.load(path.read_text(encoding="utf-8"), Loader=_FastLoader)
+        data = pyyaml.load(text, Loader=_FastLoader)
         if isinstance(data, dict):
             return Request.model_validate(data)
     except Exception:  # noqa: BLE001 - the round-trip loader explains the problem
         pass
-    return RequestFile.load(path).request
+    return RequestFile.parse(path, text).request
+
+
+def check_file_name(path: Path, request: Request) -> None:
+    """A file named like a request holds that request: two files never hold one id."""
+    if REQUEST_ID.match(path.stem) and request.id != path.stem:
+        raise InputError(f"{path}: id is {request.id!r}, expected {path.stem!r} (the file name); "
+                         "one request, one file")
+
+
+DRAFT_KEYS_ASSIGNED = ("id", "state", "history", "created_at")
+
+
+def check_draft_keys(doc: Any, path: Path | str) -> None:
+    """A draft (`colo request template`) has no id, state or history: the tool assigns them."""
+    for key in DRAFT_KEYS_ASSIGNED:
+        if key in doc:
+            raise InputError(f"{path}: {key}: a draft must not have it (the tool assigns it)")
 
 
 def validate_request(data: Any, path: Path | str) -> Request:
@@ -458,12 +491,10 @@ class RequestFile:
     @classmethod
     def load(cls, path: Path | str) -> "RequestFile":
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such request file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        return cls.parse(path, read_text(path, "request file"))
+
+    @classmethod
+    def parse(cls, path: Path, text: str) -> "RequestFile":
         doc = parse_yaml(text, path)
         return cls(path, doc, validate_request(doc, path))
 
@@ -507,6 +538,9 @@ class RequestStore:
 
     def __init__(self, root: Path | str, documents_dir: str = "documents") -> None:
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError(f"{self.root}: the requests folder is a file, not a folder "
+                             "(--requests-dir, $COLO_REQUESTS_DIR or workflow.requests_dir)")
         self.documents_root = self.root / documents_dir
 
     def path_for(self, request_id: str) -> Path:
@@ -528,8 +562,7 @@ class RequestStore:
             hint = f"; known: {', '.join(known[-5:])}" if known else ""
             raise InputError(f"no request {request_id} in {self.root}{hint}")
         rf = RequestFile.load(path)
-        if rf.request.id != request_id:
-            raise InputError(f"{path}: id is {rf.request.id!r}, expected {request_id!r} (the file name)")
+        check_file_name(path, rf.request)
         return rf
 
     def read(self, request_id: str) -> Request:
@@ -539,8 +572,7 @@ class RequestStore:
         if not path.exists():
             return self.open(request_id).request  # the helpful "no request" error
         req = read_request(path)
-        if req.id != request_id:
-            raise InputError(f"{path}: id is {req.id!r}, expected {request_id!r} (the file name)")
+        check_file_name(path, req)
         return req
 
     def iter_files(self) -> Iterator[tuple[Path, Request | InputError]]:
@@ -549,9 +581,21 @@ class RequestStore:
         for request_id in self.ids():
             path = self.path_for(request_id)
             try:
-                yield path, read_request(path)
+                req = read_request(path)
+                check_file_name(path, req)
+                yield path, req
             except InputError as exc:
                 yield path, exc
+
+    def read_all(self) -> list[Request]:
+        """Every request, read only; an unreadable file stops it (a count of committed
+        capacity, a review or a search that skipped one would be silently wrong)."""
+        requests: list[Request] = []
+        for _, loaded in self.iter_files():
+            if isinstance(loaded, InputError):
+                raise loaded
+            requests.append(loaded)
+        return requests
 
     def next_id(self, year: int) -> str:
         numbers = [int(m.group(2)) for i in self.ids() if (m := REQUEST_ID.match(i)) and int(m.group(1)) == year]

@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from reports.text import printable
+
 # Columns of the text table per section: (key, header, format)
 _RACK_COLUMNS = [
     ("site", "Site", "s"), ("location", "Room", "s"), ("name", "Rack", "s"), ("status", "Status", "s"),
@@ -58,7 +60,7 @@ def _cell(value: Any, fmt: str) -> str:
     if fmt == "ok":
         return "ok" if value else "UNSAFE"
     if fmt == "s":
-        return str(value)
+        return printable(str(value))
     if fmt == "g":
         return f"{float(value):g}"
     if fmt == ",":
@@ -88,7 +90,7 @@ def render_table(report: dict[str, Any]) -> str:
         parts.append(f"Capacity report - source: {meta.get('source')} - at {meta.get('generated_at')}")
     for site in report.get("sites", []):
         parts.append(
-            f"Site {site['name']} ({site['site']}): {site['racks']} racks, {site['racks_open']} open, "
+            f"Site {printable(site['name'])} ({printable(site['site'])}): {site['racks']} racks, {site['racks_open']} open, "
             f"{site['free_u']:g} U free (largest block {site['largest_free_block_u']:g} U), "
             f"power {site['load_va']:,} of {site['available_va']:,} VA, "
             f"{site['racks_failover_unsafe']} racks unsafe on failover"
