@@ -24,7 +24,7 @@ from playbooks.sla import WorkingCalendar, period_stats
 from playbooks.steps import now_in
 from playbooks.workflow import (
     BY_STATE, CLOSED_STATES, MAIN_PATH, Action, advance, expected_next, is_lapsed, lapse_deadline,
-    parse_at, resolve_action, sla_of,
+    parse_at, resolve_action, sla_of, workflow_source,
 )
 from reports.text import printable
 
@@ -267,8 +267,8 @@ def _open_source(env: Env, source: str | None) -> Callable[[], Any]:
         from inventory.sources import open_snapshot
 
         sites = [env.config.site] if env.config.site else None
-        loaded = open_snapshot(source or env.config.capacity_source, sites=sites,
-                               config_path=env.config_path)
+        loaded = open_snapshot(workflow_source(source, env.config.capacity_source, env.config_path),
+                               sites=sites, config_path=env.config_path)
         if loaded.notice:
             click.echo(loaded.notice, err=True)
         return loaded
@@ -289,7 +289,7 @@ def _netbox_hooks(env: Env, source: str | None) -> tuple[Any, Any]:
     if chosen is None:
         from inventory.sources import default_source
 
-        chosen = default_source()
+        chosen = default_source(env.config_path)
     if chosen != "netbox":
         return None, None
     from playbooks import registration

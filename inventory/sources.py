@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from inventory.config import config_section, find_config_file
 from inventory.errors import InputError
 from inventory.files import DEMO_NAME, load_snapshot
 from inventory.model import Snapshot
@@ -19,9 +20,16 @@ class Loaded:
     requests_made: int | None = None  # HTTP requests, for NetBox
 
 
-def default_source() -> str:
-    """NetBox when NETBOX_URL is set, else the bundled demo."""
-    return "netbox" if os.environ.get("NETBOX_URL") else DEMO_NAME
+def netbox_configured(config_path: Path | None = None) -> bool:
+    """NETBOX_URL is set, or the configuration file names a NetBox (`netbox: url:`)."""
+    if os.environ.get("NETBOX_URL"):
+        return True
+    return bool(config_section(find_config_file(config_path), "netbox").get("url"))
+
+
+def default_source(config_path: Path | None = None) -> str:
+    """NetBox when one is configured, else the bundled demo."""
+    return "netbox" if netbox_configured(config_path) else DEMO_NAME
 
 
 def open_snapshot(source: str | None, *, sites: list[str] | None = None, config_path: Path | None = None,
@@ -29,7 +37,7 @@ def open_snapshot(source: str | None, *, sites: list[str] | None = None, config_
     """Load a snapshot from `source`: `demo`, `netbox`, or a YAML/JSON path."""
     notice = None
     if source is None:
-        source = default_source()
+        source = default_source(config_path)
         if source == DEMO_NAME:
             notice = "No NetBox configured (NETBOX_URL unset): using the bundled demo data centre."
     if source == DEMO_NAME:

@@ -759,8 +759,10 @@ def auto_document(ctx: Any) -> Path | None:
 def _opener(workflow: WorkflowConfig, config_path: Path | None) -> Callable[[], Any]:
     def open_() -> Any:
         from inventory.sources import open_snapshot
+        from playbooks.workflow import workflow_source
 
-        return open_snapshot(workflow.capacity_source, config_path=config_path)
+        return open_snapshot(workflow_source(None, workflow.capacity_source, config_path),
+                             config_path=config_path)
     return open_
 
 

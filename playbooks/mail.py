@@ -96,6 +96,18 @@ def send_mail(config: SmtpConfig, mail: Mail) -> None:
         raise ColoError(f"SMTP server {where} refused: {', '.join(sorted(refused))}")
 
 
+NO_MAIL_HINT = ("the step is not recorded; to record it without e-mail, give --no-mail "
+                "and tell the requester another way")
+
+
+def send_step_mail(config: SmtpConfig, mail: Mail) -> None:
+    """`send_mail` for steps 6 and 9: a failure says how to record the step without it."""
+    try:
+        send_mail(config, mail)
+    except ColoError as exc:
+        raise type(exc)(str(exc), NO_MAIL_HINT) from None
+
+
 def _safe(exc: Exception, password: str | None) -> str:
     text = str(exc)
     return text.replace(password, "***") if password else text

@@ -283,7 +283,7 @@ def _document_first(ctx: StepContext) -> None:
 
 def mail_effect(config: WorkflowConfig, step: int, document: Path | None) -> Effect:
     def effect(ctx: StepContext) -> None:
-        from playbooks.mail import send_mail, step_mail
+        from playbooks.mail import send_step_mail, step_mail
 
         if not config.smtp.enabled:
             ctx.messages.append("e-mail disabled (workflow.smtp.enabled: false): none sent")
@@ -297,7 +297,7 @@ def mail_effect(config: WorkflowConfig, step: int, document: Path | None) -> Eff
 
             attachment = auto_document(ctx)
         mail = step_mail(ctx.file.request, step, attachment, config.smtp)
-        send_mail(config.smtp, mail)
+        send_step_mail(config.smtp, mail)
         cc = f", cc {', '.join(mail.cc)}" if mail.cc else ""
         ctx.messages.append(f"e-mail sent to {', '.join(mail.to)}{cc}")
     return effect

@@ -77,6 +77,24 @@ CLOSED_STATES = frozenset({"rejected", "cancelled", "withdrawn"})
 COMMITTED_STATES = frozenset({"approved", "notified", "delivered"})
 
 
+def workflow_source(source: str | None, configured: str | None, config_path: Path | None = None) -> str:
+    """The snapshot source of steps 3 and 5 and of the documents: --source, else
+    workflow.capacity_source, else NetBox when configured. Never the bundled demo unless
+    named: a real request checked against the demo would record a made-up "available"."""
+    from inventory.sources import netbox_configured
+
+    chosen = source or configured
+    if chosen:
+        return chosen
+    if netbox_configured(config_path):
+        return "netbox"
+    raise InputError(
+        "no capacity source for the workflow: NetBox is not configured (NETBOX_URL unset, no "
+        "netbox.url in the configuration), and real requests are not checked against the bundled "
+        "demo data centre unless told: give --source demo (or netbox, or a snapshot file), or set "
+        "`workflow.capacity_source: demo` in the configuration")
+
+
 def resolve_action(text: str) -> Action:
     """A step by number (`5`), state (`approved`), name (`approve`) or alias (`persetujuan`)."""
     key = text.strip().lower().replace("_", "-")

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
 from playbooks.documents import ROMAN_MONTHS, DocumentsConfig, document_number
+from playbooks.mail import NO_MAIL_HINT
 from playbooks.requests import RequestFile
 from tests.unit.test_mail import free_port, smtp  # noqa: F401  (smtp: the aiosmtpd fixture)
 from tests.unit.test_workflow import DC, REGISTER_DC
@@ -517,7 +518,8 @@ def test_auto_mode_failed_mail_leaves_no_document(tmp_path: Path, monkeypatch: p
     walk_to(env, "5")
     before = env["file"].read_bytes()
     result = step("6", "2026-11-30T09:20", code=1)
-    assert result.output == f"Error: cannot reach the SMTP server 127.0.0.1:{closed}: Connection refused\n"
+    assert result.output == (f"Error: cannot reach the SMTP server 127.0.0.1:{closed}: Connection refused "
+                             f"({NO_MAIL_HINT})\n")
     assert env["file"].read_bytes() == before
     notice = env["docs"] / "REQ-2026-0001-approval-notice.html"
     assert not notice.exists()

@@ -187,8 +187,17 @@ def test_failed_mail_leaves_the_step_unrecorded(mail_env: dict[str, Any]) -> Non
     env["config"].write_text(cfg, encoding="utf-8")
     before = (env["requests"] / f"{rid}.yaml").read_bytes()
     result = step(rid, "6", "2026-11-30T09:20", code=1)
-    assert result.output == f"Error: cannot reach the SMTP server 127.0.0.1:{closed}: Connection refused\n"
+    assert result.output == (f"Error: cannot reach the SMTP server 127.0.0.1:{closed}: Connection refused "
+                             "(the step is not recorded; to record it without e-mail, give --no-mail "
+                             "and tell the requester another way)\n")
     assert (env["requests"] / f"{rid}.yaml").read_bytes() == before
     # --no-mail records it (e.g. the requester was told by telephone)
     step(rid, "6", "2026-11-30T09:20", "--no-mail", "--note", "told by phone")
     assert load(env, rid).request.state == "notified"
+    # step 9 says the same
+    step(rid, "7", "2026-12-01T09:00", "--serial", "dinkes-app-01=SN1")
+    step(rid, "8", "2026-12-01T11:00")
+    before = (env["requests"] / f"{rid}.yaml").read_bytes()
+    result = step(rid, "9", "2026-12-01T11:10", code=1)
+    assert "Connection refused" in result.output and "give --no-mail" in result.output
+    assert (env["requests"] / f"{rid}.yaml").read_bytes() == before
