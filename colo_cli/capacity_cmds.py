@@ -121,13 +121,21 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
               insecure: bool, requests_dir: Path | None, fmt: str) -> None:
     """Check whether the servers/hosting in REQUEST_FILE fit, and where.
 
+    REQUEST_FILE is a capacity request (servers, hosting), or a request file of the
+    workflow, a filled-in `colo request template` included: it is validated as the
+    workflow does and checked as step 3 checks it.
+
     Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
     """
     from capacity.engine import compute_capacity
-    from capacity.fit import check_fit, format_fit_report, load_request
+    from capacity.fit import check_fit, format_fit_report
+    from playbooks.check_input import read_check_input
 
-    request = load_request(request_file)  # bad input fails before any NetBox read
+    checked = read_check_input(request_file)  # bad input fails before any NetBox read
+    if checked.note:
+        click.echo(f"note: {request_file} is {checked.note}", err=True)
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
+    request = checked.for_snapshot(loaded.snapshot)
     result = compute_capacity(loaded.snapshot, policy)
     report = check_fit(loaded.snapshot, request, policy, result)
     if fmt == "json":

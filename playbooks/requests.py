@@ -468,6 +468,14 @@ def check_draft_keys(doc: Any, path: Path | str) -> None:
             raise InputError(f"{path}: {key}: a draft must not have it (the tool assigns it)")
 
 
+def validate_request_or_draft(doc: Any, path: Path | str) -> Request:
+    """A request file, or a draft validated as `colo request new --from` will validate it."""
+    if isinstance(doc, dict) and "id" not in doc:
+        check_draft_keys(doc, path)
+        doc = {"id": "REQ-0000-0000", **doc}  # any id: the draft has none yet
+    return validate_request(doc, path)
+
+
 def validate_request(data: Any, path: Path | str) -> Request:
     if data is None:
         raise InputError(f"{path}: the file is empty")

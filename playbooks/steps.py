@@ -55,6 +55,18 @@ def capacity_request_data(req: Request) -> dict[str, Any]:
     return data
 
 
+def resolve_tenant(data: dict[str, Any], req: Request, snapshot: Any) -> None:
+    """The tenant as the snapshot knows the agency: its tenant slug, else its name; none
+    for a new agency (not a tenant yet, so no rack is dedicated to it either)."""
+    known = {v for t in snapshot.tenants for v in (t.key, t.slug, t.name)}
+    if data.get("tenant") in known:
+        return
+    if req.agency.unit_name in known:
+        data["tenant"] = req.agency.unit_name
+    else:
+        data.pop("tenant", None)
+
+
 def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
             config: WorkflowConfig, policy: Any = None) -> tuple[Any, Any, str]:
     """(FitReport, snapshot, source text) for a request against the current state."""
@@ -66,12 +78,7 @@ def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
     loaded = open_snapshot()
     snapshot = apply_commitments(loaded.snapshot, requests_dir, config=config)
     data = capacity_request_data(req)
-    # a new agency is not a tenant yet: then no rack is dedicated to it either
-    known = {v for t in snapshot.tenants for v in (t.key, t.slug, t.name)}
-    if data["tenant"] not in known and req.agency.unit_name not in known:
-        data.pop("tenant")
-    elif data["tenant"] not in known:
-        data["tenant"] = req.agency.unit_name
+    resolve_tenant(data, req, snapshot)
     if config.site:
         data["site"] = config.site
     try:

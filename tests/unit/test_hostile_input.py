@@ -199,6 +199,7 @@ REQUEST_CONTENT = {
 }
 READERS_OF_REQUEST = {
     "capacity-report": ("capacity", "report"),
+    "capacity-check": ("capacity", "check", BAD, "--source", "dc.yaml"),
     "validate": ("request", "validate"),
     "list": ("request", "list"),
     "status": ("request", "status", "REQ-2026-0002"),
