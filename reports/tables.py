@@ -90,7 +90,8 @@ def render_table(report: dict[str, Any]) -> str:
         parts.append(f"Capacity report - source: {meta.get('source')} - at {meta.get('generated_at')}")
     for site in report.get("sites", []):
         parts.append(
-            f"Site {printable(site['name'])} ({printable(site['site'])}): {site['racks']} racks, {site['racks_open']} open, "
+            f"Site {printable(site['name'])} ({printable(site['site'])}): {site['racks']} racks, "
+            f"{site['racks_open']} open, "
             f"{site['free_u']:g} U free (largest block {site['largest_free_block_u']:g} U), "
             f"power {site['load_va']:,} of {site['available_va']:,} VA, "
             f"{site['racks_failover_unsafe']} racks unsafe on failover"

@@ -22,36 +22,16 @@ from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
 from tests.unit.test_requests import DRAFT
+from tests.unit.test_workflow import DC as WORKFLOW_DC
 
-DC = """\
-sites:
-  - name: dc-kaltim
-  - name: dc-drc
-racks:
-  - {name: R01, site: dc-kaltim, u_height: 6, role: colocation}
-  - {name: D01, site: dc-drc, u_height: 6}
-device_types:
-  - {manufacturer: HPE, model: DL380, u_height: 2}
-devices:
-  - name: old-01
-    device_type: hpe-dl380
-    site: dc-kaltim
-    rack: R01
-    position: 1
-    face: front
-    power_ports:
-      - {name: PSU1, allocated_draw: 300, feed: R01-A}
-      - {name: PSU2, allocated_draw: 300, feed: R01-B}
-  - {name: host-01, device_type: hpe-dl380, site: dc-kaltim}
-reservations:
-  - {rack: R01, units: [5]}
-power_panels:
-  - {name: PP-1, site: dc-kaltim}
-power_feeds:
-  - {name: R01-A, panel: PP-1, rack: R01, type: primary}
-  - {name: R01-B, panel: PP-1, rack: R01, type: redundant}
-uplinks:
-  - {name: isp-1, site: dc-kaltim, provider: Telkom, commit_kbps: 1000000}
+# the workflow's one-rack data centre, with a second site, a cluster, a reservation and
+# a commitment for the inconsistent-snapshot cases to spoil
+DC = (WORKFLOW_DC
+      .replace("  - name: dc-kaltim\n", "  - name: dc-kaltim\n  - name: dc-drc\n", 1)
+      .replace("role: colocation}\n", "role: colocation}\n  - {name: D01, site: dc-drc, u_height: 6}\n", 1)
+      .replace("power_panels:\n", "  - {name: host-01, device_type: hpe-dl380, site: dc-kaltim}\n"
+               "reservations:\n  - {rack: R01, units: [5]}\npower_panels:\n", 1)
+      + """\
 clusters:
   - name: c1
     site: dc-kaltim
@@ -59,7 +39,7 @@ clusters:
     vms: [{name: vm-1, vcpus: 2, memory_mb: 4096, disk_gb: 50, bandwidth_mbps: 10}]
 commitments:
   - {request_id: REQ-2025-0009, rack: R01, draw_va: 100}
-"""
+""")
 
 CHECK = """\
 servers:
@@ -270,8 +250,8 @@ SNAPSHOT_CONTENT = {
     "reservation-unit-999": (_replace("units: [5]", "units: [999]"), ("dc.yaml", "reservation", "999")),
     "device-site-not-rack-site": (_replace("    site: dc-kaltim\n    rack: R01", "    site: dc-drc\n    rack: R01"),
                                   ("dc.yaml", "old-01", "site")),
-    "feed-rack-at-another-site": (_replace("{name: R01-B, panel: PP-1, rack: R01", "{name: R01-B, panel: PP-1, rack: D01"),
-                                  ("dc.yaml", "R01-B", "site")),
+    "feed-rack-at-another-site": (_replace("{name: R01-B, panel: PP-1, rack: R01",
+                                           "{name: R01-B, panel: PP-1, rack: D01"), ("dc.yaml", "R01-B", "site")),
     "own-parent": (_replace("    face: front\n", "    face: front\n    parent: old-01\n"),
                    ("dc.yaml", "old-01", "parent")),
     "parent-loop": (lambda text: text.replace("    face: front\n", "    face: front\n    parent: host-01\n")
