@@ -13,6 +13,8 @@ Checks, in the order a planner would name the cause ("layers"):
           draw/2 on each normally and the whole draw on each on failover; a single-PSU
           server takes one feed. Each feed: load + share <= available and (policy
           require_failover_safe) failover load + draw <= available
+  outlets every PSU gets a plug on its feed (PSU i on feed i % 2): a free outlet of a PDU
+          on the feed, or the feed itself when nothing is cabled to it (capacity/outlets.py)
   ups     the UPSs behind those feeds keep load and failover load within rated x derating
   genset  the gensets behind those UPSs likewise, loads divided by the UPS efficiency
 Load increments follow capacity/power.py's failover model, so a placement's "after"
@@ -31,8 +33,9 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from capacity.outlets import compute_plugs, plugs_needed
 from capacity.policy import Policy
-from capacity.results import CapacityResult, FeedPower
+from capacity.results import CapacityResult, FeedPlugs, FeedPower
 from capacity.space import RackOccupancy, SpaceIndex, aligned_runs, natural_key, space_index_for
 from inventory.errors import InputError
 from inventory.files import read_structured, validate_file
@@ -234,9 +237,13 @@ class _Need:
     dual: bool  # >= 2 PSUs: an A/B feed pair
 
     @property
+    def psus(self) -> int:
+        return self.req.psu_count
+
+    @property
     def signature(self) -> tuple[Any, ...]:
         """What placement depends on: equal signatures place alike."""
-        return (self.half, self.whole, self.req.full_depth, self.draw, self.dual, self.req.weight_kg)
+        return (self.half, self.whole, self.req.full_depth, self.draw, self.psus, self.req.weight_kg)
 
 
 class _State:
@@ -251,6 +258,7 @@ class _State:
         self.gen: dict[str, float] = defaultdict(float)
         self.gen_fo: dict[str, float] = defaultdict(float)
         self.weight: dict[str, float] = defaultdict(float)
+        self.plugs: dict[str, int] = defaultdict(int)  # feed key -> plugs taken
         self.racks: list[RackOccupancy] = []
         self.placed: list[ServerPlacement] = []
         self.slack_half = 0
@@ -262,6 +270,7 @@ class _State:
 class _Option:
     feeds: tuple[FeedPower, ...]
     feed_inc: dict[str, tuple[float, float]]  # feed key -> (normal, failover)
+    plug_inc: dict[str, int]  # feed key -> plugs its PSUs take
     ups_inc: dict[str, tuple[float, float]]
     gen_inc: dict[str, tuple[float, float]]
 
@@ -297,6 +306,34 @@ class _Ctx:
         self.search_cut = False  # a search stopped at its budget
         self.hosting_cluster: str | None = None  # the cluster hosting was checked on
         self._source_inc: dict[tuple[Any, ...], tuple[dict, dict]] = {}
+        # a result built by hand may lack the plugs: count them from the snapshot
+        self.plugs: dict[str, FeedPlugs] = result.plugs or compute_plugs(snapshot)
+        self._plug_room: dict[tuple[str, int], bool] = {}
+
+    def free_plugs(self, feed: str) -> int:
+        fp = self.plugs.get(feed)
+        return fp.free if fp is not None else 0
+
+    def plugs_possible(self, rack: str, need: "_Need") -> bool:
+        """Could the rack's feeds plug in every PSU of the server, on their own figures?"""
+        key = (rack, need.psus)
+        ok = self._plug_room.get(key)
+        if ok is None:
+            feeds = self.rack_feeds(rack)
+            if need.dual:
+                a, b = (need.psus + 1) // 2, need.psus // 2  # PSU i on feed i % 2: A gets the odd one
+                ok = (any(f.type == "primary" and self.free_plugs(f.key) >= a for f in feeds)
+                      and any(f.type == "redundant" and self.free_plugs(f.key) >= b for f in feeds))
+            else:
+                ok = any(self.free_plugs(f.key) >= need.psus for f in feeds)
+            self._plug_room[key] = ok
+        return ok
+
+    def rack_plugs(self, rack: str) -> tuple[int, int]:
+        """Free plugs on the rack's active (primary, redundant) feeds."""
+        feeds = self.rack_feeds(rack)
+        return (sum(self.free_plugs(f.key) for f in feeds if f.type == "primary"),
+                sum(self.free_plugs(f.key) for f in feeds if f.type == "redundant"))
 
     def rack_feeds(self, rack: str) -> list[FeedPower]:
         """Active feeds of a rack, by name."""
@@ -414,10 +451,10 @@ def _options(ctx: _Ctx, need: _Need, occ: RackOccupancy) -> list[_Option]:
         choices = [(a, b) for a in primaries for b in redundants]
     else:
         choices = [(f,) for f in feeds]
-    return [_increments(ctx, need.draw, chosen) for chosen in choices]
+    return [_increments(ctx, need.draw, chosen, need.psus) for chosen in choices]
 
 
-def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...]) -> _Option:
+def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...], psus: int) -> _Option:
     """Load increments of a server on these feeds, as capacity/power.py would count them.
 
     The draw is split evenly over the server's feeds in whole VA (remainder to the first,
@@ -437,7 +474,7 @@ def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...]) -> _Option:
     cached = ctx._source_inc.get(cache_key)
     if cached is None:
         cached = ctx._source_inc[cache_key] = _source_increments(ctx, list(zip(ups_route, shares)))
-    return _Option(chosen, feed_inc, cached[0], cached[1])
+    return _Option(chosen, feed_inc, plugs_needed(psus, [f.key for f in chosen]), cached[0], cached[1])
 
 
 def _source_increments(ctx: _Ctx, route: list[tuple[str | None, float]]) -> tuple[dict, dict]:
@@ -494,7 +531,9 @@ def _room(ctx: _Ctx, headroom: int, failover_headroom: int, inc_n: float, inc_fo
 
 def _option_rooms(ctx: _Ctx, st: _State, opt: _Option) -> dict[str, float]:
     """Per layer, the least headroom left on what the option touches (inf if nothing)."""
-    rooms = {"power": float("inf"), "ups": float("inf"), "genset": float("inf")}
+    rooms = {"power": float("inf"), "outlets": float("inf"), "ups": float("inf"), "genset": float("inf")}
+    for k, n_plugs in opt.plug_inc.items():
+        rooms["outlets"] = min(rooms["outlets"], ctx.free_plugs(k) - st.plugs.get(k, 0) - n_plugs)
     for k, (n, fo) in opt.feed_inc.items():
         fp = ctx.result.feeds[k]
         rooms["power"] = min(rooms["power"], _room(ctx, fp.headroom_va, fp.failover_headroom_va, n, fo,
@@ -515,6 +554,8 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
     """Place one server in one rack under the enabled checks; (placement, None) or (None, failing layer)."""
     if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
         return None, "power"
+    if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
+        return None, "outlets"
     block = None
     if "space" in checks:
         block = _best_block(ctx, st, need, occ)
@@ -525,7 +566,7 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
         if (occ.weight_kg or 0.0) + st.weight.get(occ.key, 0.0) + w > occ.max_weight_kg + 1e-9:
             return None, "weight"
     chosen: _Option | None = None
-    power_checks = [layer for layer in ("power", "ups", "genset") if layer in checks]
+    power_checks = [layer for layer in ("power", "outlets", "ups", "genset") if layer in checks]
     if power_checks:
         options = _options(ctx, need, occ)
         if not options:
@@ -566,6 +607,8 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
         for k, (n, fo) in chosen.feed_inc.items():
             st.feed[k] += n
             st.feed_fo[k] += fo
+        for k, n_plugs in chosen.plug_inc.items():
+            st.plugs[k] += n_plugs
         for k, (n, fo) in chosen.ups_inc.items():
             st.ups[k] += n
             st.ups_fo[k] += fo
@@ -849,7 +892,7 @@ def _try(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy, checks: frozens
     """_try_server, remembering racks that fail on their own figures."""
     untouched = occ not in st.racks
     placed, layer = _try_server(ctx, st, need, occ, checks)
-    if placed is None and untouched and layer in ("space", "weight", "power"):
+    if placed is None and untouched and layer in ("space", "weight", "power", "outlets"):
         ctx.fails.add((need.signature, checks, occ.key))
     return placed is not None
 
@@ -914,6 +957,8 @@ def _pool(ctx: _Ctx, need: _Need, checks: frozenset[str], order: list[RackOccupa
 def _could_take(ctx: _Ctx, need: _Need, occ: RackOccupancy, checks: frozenset[str]) -> bool:
     """Could the rack take the server on its own figures (before this request)?"""
     if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
+        return False
+    if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
         return False
     if "space" in checks:
         modes = ("both",) if need.req.full_depth else ("front", "rear")
@@ -1026,6 +1071,47 @@ def _weight_dim(ctx: _Ctx, needs: list[_Need], st: _State | None, eligible: list
     return DimensionCheck("weight", "kg", _round(before), requested, _round(before - requested), verdict,
                           f"the most weight an open rack can still take is {_cell(before)} kg "
                           f"(rack {best.name}, max weight less the known weight of its devices)")
+
+
+PLUGS = "free PDU outlets, or the feed itself when nothing is cabled to it"
+
+
+def _outlets_dim(ctx: _Ctx, needs: list[_Need], st: _State | None, eligible: list[RackOccupancy],
+                 verdict: Verdict) -> DimensionCheck:
+    """Plugs for every PSU: those left on the racks the placement uses, or the best offer."""
+    requested = sum(n.psus for n in needs)
+
+    def sides(occ: RackOccupancy) -> str:
+        a, b = ctx.rack_plugs(occ.key)
+        return f"{occ.name} A {a}, B {b}"
+
+    if st is not None:
+        before = sum(sum(ctx.rack_plugs(o.key)) for o in st.racks)
+        after = before - sum(st.plugs.values())
+        return DimensionCheck("outlets", "plugs", before, requested, after, verdict,
+                              f"plugs ({PLUGS}) on the feeds of " + "; ".join(sides(o) for o in st.racks))
+    first = needs[0]
+    best: tuple[tuple[int, int], RackOccupancy] | None = None
+    straight: list[str] = []  # open racks whose every feed is cabled to a device, not a PDU
+    for occ in eligible:
+        feeds = ctx.rack_feeds(occ.key)
+        if feeds and all(ctx.plugs[f.key].kind == "device" for f in feeds if f.key in ctx.plugs):
+            straight.append(occ.name)
+        a, b = ctx.rack_plugs(occ.key)
+        value = (min(a, b), a + b) if first.dual else (a + b, 0)
+        if best is None or value > best[0]:
+            best = (value, occ)
+    before = sum(ctx.rack_plugs(best[1].key)) if best is not None else None
+    reason = (f"every PSU needs a plug ({PLUGS}), on an A and a B feed for a server with 2 or more PSUs"
+              if first.dual else f"every PSU needs a plug ({PLUGS})")
+    if best is not None:
+        reason += f"; the most an open rack offers: {sides(best[1])}"
+    if straight:
+        shown = ", ".join(sorted(straight, key=_natural)[:5]) + (", ..." if len(straight) > 5 else "")
+        reason += (f"; {len(straight)} open rack(s) have their feeds cabled straight to devices, "
+                   f"with no PDU ({shown})")
+    return DimensionCheck("outlets", "plugs", before, requested,
+                          None if before is None else before - requested, verdict, reason)
 
 
 def _draw_reason(needs: list[_Need]) -> str:
@@ -1257,7 +1343,7 @@ def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | Non
         if skipped:
             notes.append("racks not offered: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
         bw_dim, bw_sites = _bandwidth_dim(ctx, needs, sites, None)
-        layers = ["space", "weight", "power", "ups", "genset"]
+        layers = ["space", "weight", "power", "outlets", "ups", "genset"]
         if not any(n.req.weight_kg is not None for n in needs):
             layers.remove("weight")
         checks = frozenset(layers)
@@ -1309,15 +1395,15 @@ def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | Non
                 bw_dim.verdict = "does not fit"
                 bw_dim.reason = ("racks with space and power are only in sites without enough "
                                  "bandwidth; " + bw_dim.reason)
-        for name in ("space", "weight", "power", "ups", "genset"):
+        for name in ("space", "weight", "power", "outlets", "ups", "genset"):
             if name in layer_dims:
                 dims.append(layer_dims[name])
             elif name == "weight":
                 dims.append(_weight_dim(ctx, needs, None, eligible, "not requested"))
         dims.append(bw_dim)
     else:
-        for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("ups", "VA"), ("genset", "VA"),
-                     ("bandwidth", "Mbps")):
+        for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("outlets", "plugs"), ("ups", "VA"),
+                     ("genset", "VA"), ("bandwidth", "Mbps")):
             dims.append(DimensionCheck(d, u, None, None, None, "not requested", "no servers in the request"))
 
     if ctx.search_cut:
@@ -1349,6 +1435,8 @@ def _layer_dim(ctx: _Ctx, layer: str, needs: list[_Need], st: _State | None,
         return _space_dim(ctx, needs, st, eligible, verdict)
     if layer == "weight":
         return _weight_dim(ctx, needs, st, eligible, verdict)
+    if layer == "outlets":
+        return _outlets_dim(ctx, needs, st, eligible, verdict)
     return _power_like_dim(ctx, layer, needs, st, eligible, verdict)
 
 

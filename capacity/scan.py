@@ -124,6 +124,10 @@ class DeviceScan:
     rack_no_weight: list[int] = field(default_factory=list)  # devices whose type has no weight
     # --- hosting (capacity/compute.py) ---
     host_status: dict[str, str] = field(default_factory=dict)  # cluster host key -> status
+    # --- plugs (capacity/outlets.py) ---
+    pdus: list[int] = field(default_factory=list)  # devices with power outlets, in order
+    cabled_outlets: set[tuple[str, str]] = field(default_factory=set)  # (PDU key, outlet) with a port on it
+    device_feeds: set[str] = field(default_factory=set)  # feeds a port of a non-PDU device is cabled to
 
 
 def scan_devices(snapshot: Snapshot) -> DeviceScan:
@@ -183,7 +187,9 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     # The PDUs first (a pass reading one attribute: ~0.05 s at 200,000 devices), so that
     # every outlet a consumer is cabled to resolves to its PDU input during the main pass,
     # whatever the order of the devices.
-    for di in [di for di, outlets in enumerate(map(_outlets_of, devices)) if outlets]:
+    pdus = [di for di, outlets in enumerate(map(_outlets_of, devices)) if outlets]
+    cabled_outlets: set[tuple[str, str]] = set()
+    for di in pdus:
         d = devices[di]
         base = len(pdu_dev)
         by_name: dict[str, int] = {}
@@ -195,7 +201,12 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
             pdu_max.append(p.maximum_draw)
             pdu_feed.append(p.feed)
             o = p.outlet
-            pdu_ref.append(None if o is None else (o.device, o.name))
+            if o is None:
+                pdu_ref.append(None)
+            else:
+                ref = (o.device, o.name)
+                pdu_ref.append(ref)
+                cabled_outlets.add(ref)
         get = by_name.get
         outlet_maps[d.key] = {o.name: get(o.power_port, -1)  # type: ignore[arg-type]
                               for o in d.power_outlets}
@@ -284,6 +295,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                 o = p.outlet
                 if o is None:
                     continue
+                cabled_outlets.add((o.device, o.name))
                 # -1: the outlet is tied to no input port, or the device is no PDU
                 att = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
             atts.append(att)
@@ -363,6 +375,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     load_leaf = [0] * npp  # this project's draw of the same
     nb_allocated: dict[str, int] = dict.fromkeys(feeds, 0)
     cabled_feeds: set[str] = set()
+    device_feeds: set[str] = set()
     no_draw_by_feed: dict[str, set[int]] = defaultdict(set)
     def attach(di: int, atts: list[Hashable], ds: list[int], nbs: list[int]) -> None:
         key = tuple(atts)
@@ -440,6 +453,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                 f = att  # type: ignore[assignment]
                 nb_allocated[f] += nb
                 cabled_feeds.add(f)
+                device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
             items.append((f, draw))
         if -1 in key:
             for di in devs:
@@ -580,5 +594,6 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
         bandwidth_mbps_by_site=dict(bw_by_site), invalid_bandwidth=invalid_bw,
         rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=nb_used,
         rack_weight_kg=weight, rack_no_weight=no_weight, host_status=host_status,
+        pdus=pdus, cabled_outlets=cabled_outlets, device_feeds=device_feeds,
     )
 
