@@ -157,3 +157,45 @@ def test_plugs_of_a_result_built_by_hand_are_counted_from_the_snapshot() -> None
 
     report = check_fit(snap, CapacityRequest(servers=[server()]), policy, result)
     assert [p.racks for p in report.placements] == [["R2"]]
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_the_report_shows_outlets_open_closed_and_committed_capacity_per_rack() -> None:
+    from capacity.report import build_report
+    from reports.capacity_html import render_capacity_html
+    from reports.tables import render_table
+
+    # R1: PDUs (7 outlets free per side after server a); R2 cabled straight to server b;
+    # R3 closed (planned) with free feeds. An approved request holds one plug per side of
+    # R1 and 300 VA there.
+    snap = dc([rack("R1"), rack("R2"), rack("R3", status="planned")],
+              [dev("a", "R1", 1, draw=(100, 100)), dev("b", "R2", 1, draw=(100, 100))], direct=("R2", "R3"))
+    snap = snap.model_copy(update={"commitments": [
+        Commitment(request_id="REQ-1", rack="R1", feeds=["R1-A", "R1-B"], psu_count=2, draw_va=300)]})
+    report = build_report(snap, compute_capacity(snap))
+    rows = {r["name"]: r for r in report["racks"]}
+    assert {n: (r["open_for_colocation"], r["free_outlets_a"], r["free_outlets_b"], r["free_outlets"],
+                r["committed_outlets"], r["committed_va"]) for n, r in rows.items()} == {
+        "R1": (True, 6, 6, 12, 2, 300), "R2": (True, 0, 0, 0, 0, 0), "R3": (False, 1, 1, 2, 0, 0)}
+    feeds = {f["name"]: (f["plugs_from"], f["free_outlets"], f["committed_outlets"], f["pdus"])
+             for f in report["feeds"]}
+    assert feeds["R1-A"] == ("pdu", 6, 1, ["R1-pdu-A"])
+    assert feeds["R2-A"] == ("device", 0, 0, [])
+    assert feeds["R3-B"] == ("feed", 1, 0, [])
+    assert report["sites"][0]["free_outlets"] == 12  # open racks only
+
+    text = render_table(report)
+    header = next(line for line in text.splitlines() if line.startswith("Site ") and "Rack" in line)
+    for column in ("Open", "Resv U", "NetBox alloc %", "Load VA alloc/max", "Commit VA", "Outlets A", "Outlets B"):
+        assert column in header
+    r1 = next(line for line in text.splitlines() if line.startswith("dc ") and " R1 " in line)
+    assert r1.split()[-2:] == ["6", "6"] and " 300 " in r1
+    assert "  R3: status 'planned' is not open for co-location (open: active)" in text
+    assert "allocated draw only (a port with only a maximum draw counts 0)" in text
+
+    html = render_capacity_html(report, snapshot_elevations={}, generated_at="2026-12-01T10:00:00+08:00", source="test",
+                                lang="en")
+    assert '<td class="num" data-outlets>6 / 6</td>' in html
+    assert "NetBox allocated (%)" in html and "Load alloc/max (VA)" in html
