@@ -33,9 +33,11 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from capacity.bounds import FewestRacks, RackCaps, TopK
 from capacity.outlets import compute_plugs, plugs_needed
 from capacity.policy import Policy
 from capacity.results import CapacityResult, FeedPlugs, FeedPower
+from capacity.scan import gc_paused
 from capacity.space import RackOccupancy, SpaceIndex, aligned_runs, natural_key, space_index_for
 from inventory.errors import InputError
 from inventory.files import read_structured, validate_file
@@ -296,11 +298,13 @@ class _Ctx:
         self._feeds_by_rack: dict[str, list[FeedPower]] | None = None
         self._rack_feed_cache: dict[str, list[FeedPower]] = {}
         self._feed_room: dict[tuple[str, bool], float] = {}
-        self.rank_cache: dict[tuple[Any, ...], list[RackOccupancy]] = {}
+        self.rank_cache: dict[tuple[Any, ...], tuple[list[RackOccupancy], list[int]]] = {}
         # (need signature, checks, rack key) of racks that fail a need on their own
         # figures (space, weight, feeds): true whatever else the request has placed.
         self.fails: set[tuple[Any, ...]] = set()
         self.pool_cache: dict[tuple[Any, ...], _LazyPool] = {}
+        self.caps_cache: dict[tuple[Any, ...], dict[str, int]] = {}
+        self.spill_cache: dict[tuple[Any, ...], list[RackOccupancy]] = {}
         self._routes: dict[tuple[str, bool], tuple[tuple[str | None, ...], ...]] = {}
         self._all_routes: dict[tuple[int, bool, str], tuple[tuple[str | None, ...], ...]] = {}
         self.search_cut = False  # a search stopped at its budget
@@ -309,6 +313,7 @@ class _Ctx:
         # a result built by hand may lack the plugs: count them from the snapshot
         self.plugs: dict[str, FeedPlugs] = result.plugs or compute_plugs(snapshot)
         self._plug_room: dict[tuple[str, int], bool] = {}
+        self._sides: dict[str, tuple[float, float, int, int]] | None = None
 
     def free_plugs(self, feed: str) -> int:
         fp = self.plugs.get(feed)
@@ -328,6 +333,27 @@ class _Ctx:
                 ok = any(self.free_plugs(f.key) >= need.psus for f in feeds)
             self._plug_room[key] = ok
         return ok
+
+    def rack_sides(self, rack: str) -> tuple[float, float, int, int]:
+        """Of the rack's active primary and redundant feeds: their headroom (failover
+        headroom when the policy wants it, each feed from 0 up) and their free plugs."""
+        if self._sides is None:  # one pass over the feeds for every rack
+            sides: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
+            plugs = self.plugs
+            failover = self.failover
+            for f in self.result.feeds.values():
+                if f.rack is None or f.status != "active" or f.type not in ("primary", "redundant"):
+                    continue
+                acc = sides[f.rack]
+                b = f.type == "redundant"
+                room = min(f.headroom_va, f.failover_headroom_va) if failover else f.headroom_va
+                if room > 0:
+                    acc[b] += room
+                fp = plugs.get(f.key)
+                if fp is not None and fp.plugs > fp.committed:
+                    acc[2 + b] += fp.plugs - fp.committed
+            self._sides = {k: (v[0], v[1], int(v[2]), int(v[3])) for k, v in sides.items()}
+        return self._sides.get(rack, (0.0, 0.0, 0, 0))
 
     def rack_plugs(self, rack: str) -> tuple[int, int]:
         """Free plugs on the rack's active (primary, redundant) feeds."""
@@ -682,19 +708,24 @@ def _rank_racks(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenan
     own dedicated racks first, then racks that may hold the whole request, racks in use
     before empty ones, the tightest free block for the first server, then by name.
     """
+    return _ranked(ctx, racks, needs, tenant, space)[0]
+
+
+def _ranked(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str | None,
+            space: bool) -> tuple[list[RackOccupancy], list[int]]:
+    """The racks in trying order, and the slack (half units) of the first server's
+    tightest block in each, in that order (none without the space check)."""
     cache_key = (id(racks), space, needs[0].half, needs[0].whole, needs[0].req.full_depth, tenant)
     cached = ctx.rank_cache.get(cache_key)
-    if cached is not None:
-        return cached
-    ranked = _rank(ctx, racks, needs, tenant, space)
-    ctx.rank_cache[cache_key] = ranked
-    return ranked
+    if cached is None:
+        cached = ctx.rank_cache[cache_key] = _rank(ctx, racks, needs, tenant, space)
+    return cached
 
 
 def _rank(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str | None,
-          space: bool) -> list[RackOccupancy]:
+          space: bool) -> tuple[list[RackOccupancy], list[int]]:
     if not space:
-        return sorted(racks, key=lambda o: o.sort_key)
+        return sorted(racks, key=lambda o: o.sort_key), []
     first = needs[0]
     half, whole = first.half, first.whole
     modes = (("both", whole),) if first.req.full_depth else (("front", whole), ("rear", whole))
@@ -720,7 +751,7 @@ def _rank(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str
         keyed.append((tenant is None or occ.tenant != tenant, not holds_all, not occ.in_use, slack,
                       occ.sort_key, i))
     keyed.sort()
-    return [racks[t[-1]] for t in keyed]
+    return [racks[t[-1]] for t in keyed], [t[3] for t in keyed]
 
 
 def _routes(ctx: _Ctx, rack: str, dual: bool) -> tuple[tuple[str | None, ...], ...]:
@@ -801,16 +832,20 @@ SEARCH_BUDGET = 20_000
 
 def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: frozenset[str],
             tenant: str | None, limit: int) -> list[_Attempt]:
-    """Up to `limit` distinct placements of all servers, best first.
+    """The `limit` best distinct placements of all servers, best first.
 
     Each candidate starts from a different anchor rack that takes the first server;
     the others go to the anchor, then racks already used, then the other racks that
     could take them on their own figures (in the anchors' order), all within the
-    anchor's site (a request is placed in one site).
+    anchor's site (a request is placed in one site). Candidates rank by
+    (racks used, empty racks used, slack), then anchor order. Anchors are visited in the
+    order of a lower bound on that key (capacity/bounds.py) until none left can beat the
+    `limit`-th best: the first j candidates are the same whatever `limit` >= j.
     """
-    order = _rank_racks(ctx, racks, needs, tenant, "space" in checks)
-    found: list[_Attempt] = []
-    seen: set[tuple[Any, ...]] = set()
+    order, slacks = _ranked(ctx, racks, needs, tenant, "space" in checks)
+    caps = _caps(ctx, needs, racks, checks)
+    spill = _spill_order(ctx, order, racks, caps) if len(needs) > 1 else []
+    top: TopK[_Attempt] = TopK(limit)
     first = needs[0]
     power_on = "power" in checks
     budget = SEARCH_BUDGET
@@ -825,7 +860,10 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
     later = {n.signature: n for n in needs[1:]}
     if any(not any(_could_take(ctx, n, o, checks) for o in racks) for n in later.values()):
         return []
-    for rank, anchor in enumerate(order):
+    for bound, rank, anchor in _anchors(needs, order, racks, slacks, caps):
+        kth = top.kth()
+        if kth is not None and (bound, rank) > kth:
+            break  # no anchor left can enter the top `limit`
         if power_on and first.draw > ctx.feed_room(anchor.key, first.dual) + 1e-9:
             continue  # cheap bound first: most racks of a full site stop here
         if (first.signature, checks, anchor.key) in ctx.fails:
@@ -853,7 +891,7 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
                 if len(st.placed) == 1:
                     dead_routes.add((anchor.site, _route_of(ctx, st.placed[0])))
                 break
-            for occ in _candidates(ctx, st, need, checks, order, racks, anchor):
+            for occ in _candidates(ctx, st, need, checks, spill, anchor):
                 looked -= 1
                 if looked <= 0:
                     break
@@ -875,17 +913,69 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
                 break
         if ok:
             attempt = _Attempt(st, rank)
-            sig = attempt.signature()
-            if sig not in seen:
-                seen.add(sig)
-                found.append(attempt)
-                if len(found) >= limit:
-                    break
+            top.add((_score_key(attempt), rank), attempt.signature(), attempt)
         if budget <= 0 or looked <= 0:
             ctx.search_cut = True
             break
-    found.sort(key=lambda a: (_score_key(a), a.anchor_rank))
-    return found
+    return top.items()
+
+
+def _caps(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: frozenset[str]
+          ) -> dict[str, int] | None:
+    """Per rack, the most of the request's servers it could take on its own figures
+    (capacity/bounds.py); None for a one-server request."""
+    if len(needs) < 2:
+        return None
+    key = (id(racks), checks)
+    caps = ctx.caps_cache.get(key)
+    if caps is None:
+        bound = RackCaps(needs, checks, ctx.failover)
+        sides = ctx.rack_sides
+        caps = ctx.caps_cache[key] = {
+            occ.key: bound.cap(occ.free_half, occ.run_lengths, sides(occ.key),
+                               None if occ.max_weight_kg is None else occ.max_weight_kg - (occ.weight_kg or 0.0))
+            for occ in racks}
+    return caps
+
+
+def _spill_order(ctx: _Ctx, order: list[RackOccupancy], racks: list[RackOccupancy],
+                 caps: dict[str, int] | None) -> list[RackOccupancy]:
+    """Every rack in the order later servers try them: the racks that could take the most
+    of the request first (fewest racks used), then the anchors' order, then by name."""
+    key = (id(order), id(racks), id(caps))
+    spill = ctx.spill_cache.get(key)
+    if spill is None:
+        ranked = {o.key for o in order}
+        spill = order + sorted((o for o in racks if o.key not in ranked), key=lambda o: o.sort_key)
+        if caps is not None:
+            position = {o.key: i for i, o in enumerate(spill)}
+            spill.sort(key=lambda o: (-caps[o.key], position[o.key]))
+        ctx.spill_cache[key] = spill
+    return spill
+
+
+def _anchors(needs: list[_Need], order: list[RackOccupancy], racks: list[RackOccupancy],
+             slacks: list[int], caps: dict[str, int] | None
+             ) -> list[tuple[tuple[int, int, int], int, RackOccupancy]]:
+    """(lower bound of the candidate key, rank, rack) of every anchor that could lead to a
+    placement, in visiting order (capacity/bounds.py)."""
+    fewest: dict[str, FewestRacks] = {}
+    if caps is not None:
+        by_site: dict[str, dict[str, int]] = defaultdict(dict)
+        for o in racks:
+            by_site[o.site][o.key] = caps[o.key]
+        fewest = {site: FewestRacks(site_caps) for site, site_caps in by_site.items()}
+    out = []
+    for rank, occ in enumerate(order):
+        racks = 1
+        if caps is not None:
+            more = fewest[occ.site].needed(len(needs) - caps[occ.key], occ.key)
+            if more is None:
+                continue  # the racks of its site cannot hold the rest
+            racks += more
+        out.append(((racks, 0 if occ.in_use else 1, slacks[rank] if slacks else 0), rank, occ))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return out
 
 
 def _try(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy, checks: frozenset[str]) -> bool:
@@ -897,16 +987,15 @@ def _try(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy, checks: frozens
     return placed is not None
 
 
-def _candidates(ctx: _Ctx, st: _State, need: _Need, checks: frozenset[str], order: list[RackOccupancy],
-                racks: list[RackOccupancy], anchor: RackOccupancy) -> Iterable[RackOccupancy]:
+def _candidates(ctx: _Ctx, st: _State, need: _Need, checks: frozenset[str], spill: list[RackOccupancy],
+                anchor: RackOccupancy) -> Iterable[RackOccupancy]:
     """Racks to try for a later server: those already used, then every rack of the
-    anchor's site that could take it on its own figures (the anchors' order, then the
-    rest by name)."""
+    anchor's site that could take it on its own figures, in spill order."""
     yield from list(st.racks)
     used = {o.key for o in st.racks}
     sig = need.signature
     fails = ctx.fails
-    for occ in _pool(ctx, need, checks, order, racks, anchor.site):
+    for occ in _pool(ctx, need, checks, spill, anchor.site):
         if occ.key not in used and (sig, checks, occ.key) not in fails:
             yield occ
 
@@ -935,22 +1024,13 @@ class _LazyPool:
                     self._items.append(nxt)
 
 
-def _pool(ctx: _Ctx, need: _Need, checks: frozenset[str], order: list[RackOccupancy],
-          racks: list[RackOccupancy], site: str) -> _LazyPool:
-    """Racks of a site that could take a server on their own figures, in trying order."""
-    key = (id(order), id(racks), site, need.signature, checks)
+def _pool(ctx: _Ctx, need: _Need, checks: frozenset[str], spill: list[RackOccupancy], site: str) -> _LazyPool:
+    """Racks of a site that could take a server on their own figures, in spill order."""
+    key = (id(spill), site, need.signature, checks)
     pool = ctx.pool_cache.get(key)
     if pool is None:
-        def source() -> Iterable[RackOccupancy]:
-            for o in order:
-                if o.site == site and _could_take(ctx, need, o, checks):
-                    yield o
-            in_order = {o.key for o in order}
-            for o in sorted((o for o in racks if o.key not in in_order and o.site == site),
-                            key=lambda o: o.sort_key):
-                if _could_take(ctx, need, o, checks):
-                    yield o
-        pool = ctx.pool_cache[key] = _LazyPool(source())
+        pool = ctx.pool_cache[key] = _LazyPool(
+            o for o in spill if o.site == site and _could_take(ctx, need, o, checks))
     return pool
 
 
@@ -1263,9 +1343,24 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
                                "no virtualization cluster in the site(s) in scope")
                 for d, u, f in names]
 
-    def fits_all(k: str) -> bool:
+    def one_host(k: str) -> dict[str, float]:
+        """What one VM may have on the cluster: no more vCPUs than its largest serving host
+        has (overcommit shares a host's CPUs between VMs, it does not make a VM bigger than
+        its host), no more memory than that host's after the memory overcommit; disk is
+        the cluster's shared storage."""
         c = ctx.result.clusters[k]
-        return (c.vcpus_free >= h.vcpus and c.memory_gb_free >= h.memory_gb and c.disk_gb_free >= h.disk_gb)
+        return {"vcpus": c.largest_host_vcpus, "memory_gb": c.largest_host_memory_gb * ctx.policy.memory_overcommit,
+                "disk_gb": float("inf")}
+
+    def room(k: str) -> dict[str, float]:
+        c = ctx.result.clusters[k]
+        host = one_host(k)
+        free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
+        return {f: min(free[f], host[f]) for f in free}
+
+    def fits_all(k: str) -> bool:
+        r = room(k)
+        return all(r[f] >= getattr(h, f) - 1e-9 for _, _, f in names)
 
     chosen = next((k for k in candidates if fits_all(k)), None)
     if chosen is None:
@@ -1273,6 +1368,7 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
     ctx.hosting_cluster = chosen
     c = ctx.result.clusters[chosen]
     free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
+    host = one_host(chosen)
     n1 = " with the largest host kept spare (N+1)" if ctx.policy.compute_n_plus_one else ""
     out = []
     for d, u, f in names:
@@ -1280,9 +1376,16 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
         if not want:
             out.append(DimensionCheck(d, u, _round(free[f]), None, None, "not requested", f"none asked of cluster {c.name}"))
             continue
-        v: Verdict = "fits" if free[f] >= want - 1e-9 else "does not fit"
-        out.append(DimensionCheck(d, u, _round(free[f]), want, _round(free[f] - want), v,
-                                  f"free on cluster {c.name} after overcommit{n1}"))
+        before = free[f]
+        reason = f"free on cluster {c.name} after overcommit{n1}"
+        if want > host[f] + 1e-9:  # the host limit decides: show it
+            before = host[f]
+            largest = (f"{_cell(host[f])} {u}" if f == "vcpus" else
+                       f"{_cell(c.largest_host_memory_gb)} GB x memory overcommit {ctx.policy.memory_overcommit:g}")
+            reason = (f"one VM runs on one host: the largest serving host of cluster {c.name} takes at most "
+                      f"{largest}; {_cell(free[f])} {u} {reason}")
+        v: Verdict = "fits" if before >= want - 1e-9 else "does not fit"
+        out.append(DimensionCheck(d, u, _round(before), want, _round(before - want), v, reason))
     return out
 
 
@@ -1325,12 +1428,28 @@ def _needs(request: CapacityRequest) -> list[_Need]:
 
 
 def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | None,
-              result: CapacityResult) -> FitReport:
-    """Per-dimension verdicts and up to `policy.max_placements` ranked placements."""
+              result: CapacityResult, sites: set[str] | None = None) -> FitReport:
+    """Per-dimension verdicts and the `policy.max_placements` best placements.
+
+    `sites` (site keys) narrows the sites the request may use (`capacity check --site`).
+    """
+    # the search allocates many small tuples over a snapshot of millions of objects: a
+    # full collection of that heap costs more than the search (see capacity.scan.gc_paused)
+    with gc_paused():
+        return _check_fit(snapshot, request, policy, result, sites)
+
+
+def _check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | None,
+               result: CapacityResult, only_sites: set[str] | None) -> FitReport:
     policy = policy or Policy()
     index = space_index_for(snapshot, policy, result.space)
     ctx = _Ctx(snapshot, policy, result, index)
     sites = _resolve_sites(snapshot, request.site)
+    if only_sites is not None:
+        if request.site is not None and not sites & only_sites:
+            names = ", ".join(sorted(s.slug for s in snapshot.sites if s.key in only_sites))
+            raise InputError(f"request: site {request.site!r} is not among the sites asked for ({names})")
+        sites &= only_sites
     tenant = _resolve_tenant(snapshot, request.tenant)
     needs = _needs(request)
     dims: list[DimensionCheck] = []

@@ -133,15 +133,18 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
               insecure: bool, requests_dir: Path | None, fmt: str) -> None:
     """Check whether the servers/hosting in REQUEST_FILE fit, and where.
 
+    --site keeps the placement and the hosting cluster to those sites.
     Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
     """
     from capacity.engine import compute_capacity
     from capacity.fit import check_fit, format_fit_report, load_request
+    from capacity.report import select_sites
 
     request = load_request(request_file)  # bad input fails before any NetBox read
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
+    wanted = select_sites(loaded.snapshot, list(sites)) if sites else None  # unknown: exit 2, naming the known
     result = compute_capacity(loaded.snapshot, policy)
-    report = check_fit(loaded.snapshot, request, policy, result)
+    report = check_fit(loaded.snapshot, request, policy, result, sites=wanted)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

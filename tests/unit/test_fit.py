@@ -486,11 +486,11 @@ def cluster_dc() -> Snapshot:
 def test_hosting_only_request() -> None:
     snap = cluster_dc()
     policy = Policy()
-    request = CapacityRequest(hosting=HostingRequest(vcpus=50, memory_gb=100, disk_gb=500))
+    request = CapacityRequest(hosting=HostingRequest(vcpus=12, memory_gb=100, disk_gb=500))
     report = check_fit(snap, request, policy, compute_capacity(snap, policy))
     assert not report.fits
     verdicts = {d.dimension: (d.before, d.requested, d.after, d.verdict) for d in report.dimensions}
-    assert verdicts["vcpu"] == (54, 50, 4, "fits")
+    assert verdicts["vcpu"] == (54, 12, 42, "fits")
     assert verdicts["memory"] == (96, 100, -4, "does not fit")
     assert verdicts["disk"] == (900, 500, 400, "fits")
     assert verdicts["space"][3] == "not requested"
