@@ -836,8 +836,8 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
 
     Each candidate starts from a different anchor rack that takes the first server;
     the others go to the anchor, then racks already used, then the other racks that
-    could take them on their own figures (in the anchors' order), all within the
-    anchor's site (a request is placed in one site). Candidates rank by
+    could take them on their own figures (those that could take the most of the request
+    first), all within the anchor's site (a request is placed in one site). Candidates rank by
     (racks used, empty racks used, slack), then anchor order. Anchors are visited in the
     order of a lower bound on that key (capacity/bounds.py) until none left can beat the
     `limit`-th best: the first j candidates are the same whatever `limit` >= j.
@@ -1526,7 +1526,8 @@ def _check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | No
             dims.append(DimensionCheck(d, u, None, None, None, "not requested", "no servers in the request"))
 
     if ctx.search_cut:
-        notes.append(f"the placement search stopped after {SEARCH_BUDGET:,} tries: a placement may "
+        what = "a better placement" if placements else "a placement"
+        notes.append(f"the placement search stopped after {SEARCH_BUDGET:,} tries: {what} may "
                      "exist that it did not reach; try the servers in smaller requests")
     dims.extend(_hosting_dims(ctx, request, sites))
     grouped: dict[str, list[str]] = {}

@@ -11,8 +11,8 @@ NetBox gives a power feed ONE cable, so a feed offers
   feed): that device is not a PDU and has no outlet to offer.
 
 A PDU is a device with power outlets. An outlet tied to no input port is never offered:
-the load of a server plugged into it would count on no feed (the scan reports such
-outlets as `dangling_pdu`). Approved, not installed requests hold plugs (commitments):
+the load of a server plugged into it would count on no feed (a cabled one is reported as
+`dangling_power_chain`). Approved, not installed requests hold plugs (commitments):
 PSU i of a server goes on `feeds[i % len(feeds)]`, as registration cables it
 (playbooks/registration.py `Planner.power`). Rules: docs/capacity-rules.md, "Plugs".
 """
@@ -48,51 +48,61 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
     """Every feed's plugs, and how many of them approved requests hold."""
     scan = scan if scan is not None else scan_devices(snapshot)
     devices = scan.devices
-    outlets_of: dict[Input, list[str]] = {}  # a PDU input -> the outlets tied to it
-    behind: dict[tuple[str, str], Input] = {}  # an outlet -> the PDU input cabled to it (a chain)
+    cabled = scan.cabled_outlets
+    # PDU inputs cabled to another PDU's outlet (a chain), by that outlet
+    behind: dict[tuple[str, str], Input] = {}
+    for di in scan.pdus:
+        d = devices[di]
+        for p in d.power_ports:
+            o = p.outlet
+            if o is not None:
+                behind[(o.device, o.name)] = (d.key, p.name)
+    # per PDU input with outlets tied to it: its free outlets and the inputs chained on them
+    free: dict[Input, int] = {}
+    chained: dict[Input, list[Input]] = {}
     on_feed: dict[str, list[Input]] = defaultdict(list)
     pdu_name: dict[str, str] = {}
     for di in scan.pdus:
         d = devices[di]
-        pdu_name[d.key] = d.name or d.key
-        tied: dict[str, list[str]] = defaultdict(list)
+        key = d.key
+        counts: dict[str, int] = {}
         for o in d.power_outlets:
-            if o.power_port is not None:
-                tied[o.power_port].append(o.name)
+            port = o.power_port
+            if port is None:
+                continue  # tied to no input: never a plug
+            ref = (key, o.name)
+            if ref not in cabled:
+                counts[port] = counts.get(port, 0) + 1
+                continue
+            counts.setdefault(port, 0)
+            child = behind.get(ref)
+            if child is not None:
+                chained.setdefault((key, port), []).append(child)
+        if not counts:
+            continue
+        pdu_name[key] = d.name or key
         for p in d.power_ports:
-            names = tied.get(p.name)
-            if not names:
-                continue  # a port feeding no outlet: the PDU's own draw, no plug
-            inp = (d.key, p.name)
-            outlets_of[inp] = names
-            if p.feed is not None:
-                on_feed[p.feed].append(inp)
-            elif p.outlet is not None:
-                behind[(p.outlet.device, p.outlet.name)] = inp
+            if p.name in counts:
+                inp = (key, p.name)
+                free[inp] = counts[p.name]
+                if p.feed is not None:
+                    on_feed[p.feed].append(inp)
 
-    cabled = scan.cabled_outlets
-    memo: dict[Input, tuple[int, list[str]]] = {}
-
-    def free_behind(inp: Input, visiting: set[Input]) -> tuple[int, list[str]]:
+    def walk(inp: Input) -> tuple[int, list[str]]:
         """Free outlets of a PDU input and of the PDUs chained behind it; their PDUs."""
-        done = memo.get(inp)
-        if done is not None:
-            return done
-        if inp in visiting:  # a loop of PDUs (a data error the findings report)
-            return 0, []
-        visiting.add(inp)
-        free, pdus = 0, [pdu_name[inp[0]]]
-        for name in outlets_of[inp]:
-            chained = behind.get((inp[0], name))
-            if chained is not None:
-                more, names = free_behind(chained, visiting)
-                free += more
-                pdus += [n for n in names if n not in pdus]
-            elif (inp[0], name) not in cabled:
-                free += 1
-        visiting.discard(inp)
-        memo[inp] = (free, pdus)
-        return free, pdus
+        total, pdus, todo, seen = 0, [], [inp], {inp}
+        while todo:  # a loop of PDUs (a data error the findings report) is walked once
+            cur = todo.pop()
+            if cur not in free:
+                continue  # a port that feeds no outlet: the PDU's own draw
+            total += free[cur]
+            if pdu_name[cur[0]] not in pdus:
+                pdus.append(pdu_name[cur[0]])
+            for child in chained.get(cur, ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return total, pdus
 
     committed: dict[str, int] = defaultdict(int)
     for cm in snapshot.commitments:
@@ -106,9 +116,9 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
         if inputs:
             plugs, pdus = 0, []
             for inp in inputs:
-                free, names = free_behind(inp, set())
-                plugs += free
-                pdus += [n for n in names if n not in pdus]
+                n, names = walk(inp)
+                plugs += n
+                pdus += [x for x in names if x not in pdus]
             out[f.key] = FeedPlugs(f.key, "pdu", plugs, committed[f.key], pdus)
         elif f.key in scan.device_feeds:
             out[f.key] = FeedPlugs(f.key, "device", 0, committed[f.key])

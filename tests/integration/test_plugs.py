@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 from colo_cli.main import cli as colo
 from colo_cli.request_cmds import request
 from playbooks.requests import RequestFile
+from tests.integration.conftest import workflow_env
 from tests.integration.test_sop_end_to_end import DRAFT
 
 pytestmark = pytest.mark.integration
@@ -63,10 +64,7 @@ def test_step_3_places_where_every_psu_has_a_plug_and_apply_cables_it(nb_client:
     client = nb_client
     sfx = uuid.uuid4().hex[:8]
     site = seed(client, sfx)
-    config = tmp_path / "colo.yaml"
-    config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
-                      f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
-    env = {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": "", **netbox_env}
+    env = workflow_env(tmp_path, site, netbox_env)
 
     def cli(group: Any, *args: str, code: int = 0) -> Result:
         result = CliRunner().invoke(group, list(args), env=env)

@@ -31,6 +31,13 @@ from tests.unit.test_requests import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")
 
+PDU = """\
+  - {{name: pdu-{side}, device_type: apc-pdu, site: dc-kaltim, rack: R01, role: pdu,
+     power_ports: [{{name: INPUT, feed: {feed}}}],
+     power_outlets: [{{name: '1', power_port: INPUT}}, {{name: '2', power_port: INPUT}},
+                     {{name: '3', power_port: INPUT}}, {{name: '4', power_port: INPUT}}]}}
+"""
+
 # One 6U rack: a 2U server at U1-U2 leaves U3-U6 free (4U). Two 16 A feeds at 230 V,
 # 80 %: 2944 VA each, each with a 0U PDU of 4 outlets. The existing server draws 300 W
 # per PSU through outlet 1 of each PDU.
@@ -52,22 +59,7 @@ devices:
     power_ports:
       - {name: PSU1, allocated_draw: 300, outlet: {device: pdu-a, name: '1'}}
       - {name: PSU2, allocated_draw: 300, outlet: {device: pdu-b, name: '1'}}
-  - name: pdu-a
-    device_type: apc-pdu
-    site: dc-kaltim
-    rack: R01
-    role: pdu
-    power_ports: [{name: INPUT, feed: R01-A}]
-    power_outlets: [{name: '1', power_port: INPUT}, {name: '2', power_port: INPUT},
-                    {name: '3', power_port: INPUT}, {name: '4', power_port: INPUT}]
-  - name: pdu-b
-    device_type: apc-pdu
-    site: dc-kaltim
-    rack: R01
-    role: pdu
-    power_ports: [{name: INPUT, feed: R01-B}]
-    power_outlets: [{name: '1', power_port: INPUT}, {name: '2', power_port: INPUT},
-                    {name: '3', power_port: INPUT}, {name: '4', power_port: INPUT}]
+""" + "".join(PDU.format(side=side, feed=f"R01-{side.upper()}") for side in "ab") + """\
 power_panels:
   - {name: PP-1, site: dc-kaltim}
 power_feeds:
