@@ -26,7 +26,6 @@ from capacity.results import FeedPlugs
 from capacity.scan import DeviceScan, scan_devices
 from inventory.model import Snapshot
 
-Input = tuple[str, str]  # (PDU device key, name of its power port)
 
 
 def psu_feeds(psu_count: int, feeds: Sequence[str]) -> list[str]:
@@ -48,57 +47,22 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
     """Every feed's plugs, and how many of them approved requests hold."""
     scan = scan if scan is not None else scan_devices(snapshot)
     devices = scan.devices
-    cabled = scan.cabled_outlets
-    # PDU inputs cabled to another PDU's outlet (a chain), by that outlet
-    behind: dict[tuple[str, str], Input] = {}
-    for di in scan.pdus:
-        d = devices[di]
-        for p in d.power_ports:
-            o = p.outlet
-            if o is not None:
-                behind[(o.device, o.name)] = (d.key, p.name)
-    # per PDU input with outlets tied to it: its free outlets and the inputs chained on them
-    free: dict[Input, int] = {}
-    chained: dict[Input, list[Input]] = {}
-    on_feed: dict[str, list[Input]] = defaultdict(list)
-    pdu_name: dict[str, str] = {}
-    for di in scan.pdus:
-        d = devices[di]
-        key = d.key
-        counts: dict[str, int] = {}
-        for o in d.power_outlets:
-            port = o.power_port
-            if port is None:
-                continue  # tied to no input: never a plug
-            ref = (key, o.name)
-            if ref not in cabled:
-                counts[port] = counts.get(port, 0) + 1
-                continue
-            counts.setdefault(port, 0)
-            child = behind.get(ref)
-            if child is not None:
-                chained.setdefault((key, port), []).append(child)
-        if not counts:
-            continue
-        pdu_name[key] = d.name or key
-        for p in d.power_ports:
-            if p.name in counts:
-                inp = (key, p.name)
-                free[inp] = counts[p.name]
-                if p.feed is not None:
-                    on_feed[p.feed].append(inp)
+    free, chain = scan.pdu_port_free, scan.pdu_chain
+    on_feed: dict[str, list[int]] = defaultdict(list)  # feed -> PDU inputs cabled to it
+    for i, (f, up) in enumerate(zip(scan.pdu_port_feed, scan.pdu_port_up)):
+        if f is not None and up:
+            on_feed[f].append(i)
 
-    def walk(inp: Input) -> tuple[int, list[str]]:
-        """Free outlets of a PDU input and of the PDUs chained behind it; their PDUs."""
-        total, pdus, todo, seen = 0, [], [inp], {inp}
+    def walk(inputs: list[int]) -> tuple[int, list[str]]:
+        """Free outlets of these PDU inputs and of the PDUs chained behind them; their PDUs."""
+        total, pdus, todo, seen = 0, [], list(inputs), set(inputs)
         while todo:  # a loop of PDUs (a data error the findings report) is walked once
-            cur = todo.pop()
-            if cur not in free:
-                continue  # a port that feeds no outlet: the PDU's own draw
-            total += free[cur]
-            if pdu_name[cur[0]] not in pdus:
-                pdus.append(pdu_name[cur[0]])
-            for child in chained.get(cur, ()):
+            i = todo.pop(0)
+            total += free[i]
+            d = devices[scan.pdu_port_device[i]]
+            if (d.name or d.key) not in pdus:
+                pdus.append(d.name or d.key)
+            for child in chain.get(i, ()):
                 if child not in seen:
                     seen.add(child)
                     todo.append(child)
@@ -114,11 +78,7 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
     for f in snapshot.power_feeds:
         inputs = on_feed.get(f.key)
         if inputs:
-            plugs, pdus = 0, []
-            for inp in inputs:
-                n, names = walk(inp)
-                plugs += n
-                pdus += [x for x in names if x not in pdus]
+            plugs, pdus = walk(inputs)
             out[f.key] = FeedPlugs(f.key, "pdu", plugs, committed[f.key], pdus)
         elif f.key in scan.device_feeds:
             out[f.key] = FeedPlugs(f.key, "device", 0, committed[f.key])
