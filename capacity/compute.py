@@ -49,7 +49,8 @@ def compute_clusters(snapshot: Snapshot, policy: Policy,
 
     capacity = (sum over serving hosts - the largest host per resource when N+1 is on and
     there are at least 2 hosts) x that resource's overcommit; used = counted VMs +
-    commitments naming the cluster (or, naming none, the site's only cluster).
+    commitments naming the cluster (or, naming none, the site's only cluster). The
+    largest serving host's vCPUs and memory are kept too: one VM cannot outgrow one host.
     """
     resolve = cluster_resolver(snapshot)
     status = host_status
@@ -101,5 +102,6 @@ def compute_clusters(snapshot: Snapshot, policy: Policy,
             vcpus_capacity=_r(cap_cpu), memory_gb_capacity=_r(cap_mem),
             disk_gb_capacity=_r(cap_disk), vcpus_used=_r(u_cpu), memory_gb_used=_r(u_mem),
             disk_gb_used=_r(u_disk), vcpus_free=_r(cap_cpu - u_cpu),
-            memory_gb_free=_r(cap_mem - u_mem), disk_gb_free=_r(cap_disk - u_disk))
+            memory_gb_free=_r(cap_mem - u_mem), disk_gb_free=_r(cap_disk - u_disk),
+            largest_host_vcpus=max(cpu, default=0.0), largest_host_memory_gb=max(mem, default=0.0))
     return out

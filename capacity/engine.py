@@ -7,6 +7,7 @@ import gc
 from capacity.bandwidth import compute_bandwidth
 from capacity.compute import compute_clusters
 from capacity.findings import data_quality_findings
+from capacity.outlets import compute_plugs
 from capacity.policy import Policy
 from capacity.power import compute_power
 from capacity.scan import scan_devices
@@ -16,7 +17,7 @@ from inventory.model import Snapshot
 
 
 def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> CapacityResult:
-    """Space, power (normal and failover), UPS, genset, bandwidth, hosting and findings."""
+    """Space, power (normal and failover), plugs, UPS, genset, bandwidth, hosting and findings."""
     policy = policy or Policy()
     # The snapshot is millions of long-lived objects: move them out of the collector's
     # generations so the maths' short-lived allocations do not trigger full passes over
@@ -45,6 +46,7 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
             bandwidth=bandwidth,
             clusters=clusters,
             findings=_dedupe(findings),
+            plugs=compute_plugs(snapshot, scan),
         )
     finally:
         gc.unfreeze()

@@ -13,6 +13,8 @@ Checks, in the order a planner would name the cause ("layers"):
           draw/2 on each normally and the whole draw on each on failover; a single-PSU
           server takes one feed. Each feed: load + share <= available and (policy
           require_failover_safe) failover load + draw <= available
+  outlets every PSU gets a plug on its feed (PSU i on feed i % 2): a free outlet of a PDU
+          on the feed, or the feed itself when nothing is cabled to it (capacity/outlets.py)
   ups     the UPSs behind those feeds keep load and failover load within rated x derating
   genset  the gensets behind those UPSs likewise, loads divided by the UPS efficiency
 Load increments follow capacity/power.py's failover model, so a placement's "after"
@@ -31,12 +33,15 @@ from typing import Any, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from capacity.bounds import FewestRacks, RackCaps, TopK
 from capacity.limits import (
     HOSTING_DISK_GB_MAX, HOSTING_MEMORY_GB_MAX, HOSTING_VCPUS_MAX, SERVER_BANDWIDTH_MBPS_MAX,
     SERVER_DRAW_W_MAX, SERVER_PSU_COUNT_MAX, SERVER_WEIGHT_KG_MAX,
 )
+from capacity.outlets import compute_plugs, plugs_needed
 from capacity.policy import Policy
-from capacity.results import CapacityResult, FeedPower
+from capacity.results import CapacityResult, FeedPlugs, FeedPower
+from capacity.scan import gc_paused
 from capacity.space import RackOccupancy, SpaceIndex, aligned_runs, natural_key, space_index_for
 from inventory.errors import InputError
 from inventory.files import read_structured, validate_file
@@ -241,9 +246,13 @@ class _Need:
     dual: bool  # >= 2 PSUs: an A/B feed pair
 
     @property
+    def psus(self) -> int:
+        return self.req.psu_count
+
+    @property
     def signature(self) -> tuple[Any, ...]:
         """What placement depends on: equal signatures place alike."""
-        return (self.half, self.whole, self.req.full_depth, self.draw, self.dual, self.req.weight_kg)
+        return (self.half, self.whole, self.req.full_depth, self.draw, self.psus, self.req.weight_kg)
 
 
 class _State:
@@ -258,6 +267,7 @@ class _State:
         self.gen: dict[str, float] = defaultdict(float)
         self.gen_fo: dict[str, float] = defaultdict(float)
         self.weight: dict[str, float] = defaultdict(float)
+        self.plugs: dict[str, int] = defaultdict(int)  # feed key -> plugs taken
         self.racks: list[RackOccupancy] = []
         self.placed: list[ServerPlacement] = []
         self.slack_half = 0
@@ -269,6 +279,7 @@ class _State:
 class _Option:
     feeds: tuple[FeedPower, ...]
     feed_inc: dict[str, tuple[float, float]]  # feed key -> (normal, failover)
+    plug_inc: dict[str, int]  # feed key -> plugs its PSUs take
     ups_inc: dict[str, tuple[float, float]]
     gen_inc: dict[str, tuple[float, float]]
 
@@ -294,16 +305,68 @@ class _Ctx:
         self._feeds_by_rack: dict[str, list[FeedPower]] | None = None
         self._rack_feed_cache: dict[str, list[FeedPower]] = {}
         self._feed_room: dict[tuple[str, bool], float] = {}
-        self.rank_cache: dict[tuple[Any, ...], list[RackOccupancy]] = {}
+        self.rank_cache: dict[tuple[Any, ...], tuple[list[RackOccupancy], list[int]]] = {}
         # (need signature, checks, rack key) of racks that fail a need on their own
         # figures (space, weight, feeds): true whatever else the request has placed.
         self.fails: set[tuple[Any, ...]] = set()
         self.pool_cache: dict[tuple[Any, ...], _LazyPool] = {}
+        self.caps_cache: dict[tuple[Any, ...], dict[str, int]] = {}
+        self.spill_cache: dict[tuple[Any, ...], list[RackOccupancy]] = {}
         self._routes: dict[tuple[str, bool], tuple[tuple[str | None, ...], ...]] = {}
         self._all_routes: dict[tuple[int, bool, str], tuple[tuple[str | None, ...], ...]] = {}
         self.search_cut = False  # a search stopped at its budget
         self.hosting_cluster: str | None = None  # the cluster hosting was checked on
         self._source_inc: dict[tuple[Any, ...], tuple[dict, dict]] = {}
+        # a result built by hand may lack the plugs: count them from the snapshot
+        self.plugs: dict[str, FeedPlugs] = result.plugs or compute_plugs(snapshot)
+        self._plug_room: dict[tuple[str, int], bool] = {}
+        self._sides: dict[str, tuple[float, float, int, int]] | None = None
+
+    def free_plugs(self, feed: str) -> int:
+        fp = self.plugs.get(feed)
+        return fp.free if fp is not None else 0
+
+    def plugs_possible(self, rack: str, need: "_Need") -> bool:
+        """Could the rack's feeds plug in every PSU of the server, on their own figures?"""
+        key = (rack, need.psus)
+        ok = self._plug_room.get(key)
+        if ok is None:
+            feeds = self.rack_feeds(rack)
+            if need.dual:
+                a, b = (need.psus + 1) // 2, need.psus // 2  # PSU i on feed i % 2: A gets the odd one
+                ok = (any(f.type == "primary" and self.free_plugs(f.key) >= a for f in feeds)
+                      and any(f.type == "redundant" and self.free_plugs(f.key) >= b for f in feeds))
+            else:
+                ok = any(self.free_plugs(f.key) >= need.psus for f in feeds)
+            self._plug_room[key] = ok
+        return ok
+
+    def rack_sides(self, rack: str) -> tuple[float, float, int, int]:
+        """Of the rack's active primary and redundant feeds: their headroom (failover
+        headroom when the policy wants it, each feed from 0 up) and their free plugs."""
+        if self._sides is None:  # one pass over the feeds for every rack
+            sides: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
+            plugs = self.plugs
+            failover = self.failover
+            for f in self.result.feeds.values():
+                if f.rack is None or f.status != "active" or f.type not in ("primary", "redundant"):
+                    continue
+                acc = sides[f.rack]
+                b = f.type == "redundant"
+                room = min(f.headroom_va, f.failover_headroom_va) if failover else f.headroom_va
+                if room > 0:
+                    acc[b] += room
+                fp = plugs.get(f.key)
+                if fp is not None and fp.plugs > fp.committed:
+                    acc[2 + b] += fp.plugs - fp.committed
+            self._sides = {k: (v[0], v[1], int(v[2]), int(v[3])) for k, v in sides.items()}
+        return self._sides.get(rack, (0.0, 0.0, 0, 0))
+
+    def rack_plugs(self, rack: str) -> tuple[int, int]:
+        """Free plugs on the rack's active (primary, redundant) feeds."""
+        feeds = self.rack_feeds(rack)
+        return (sum(self.free_plugs(f.key) for f in feeds if f.type == "primary"),
+                sum(self.free_plugs(f.key) for f in feeds if f.type == "redundant"))
 
     def rack_feeds(self, rack: str) -> list[FeedPower]:
         """Active feeds of a rack, by name."""
@@ -421,10 +484,10 @@ def _options(ctx: _Ctx, need: _Need, occ: RackOccupancy) -> list[_Option]:
         choices = [(a, b) for a in primaries for b in redundants]
     else:
         choices = [(f,) for f in feeds]
-    return [_increments(ctx, need.draw, chosen) for chosen in choices]
+    return [_increments(ctx, need.draw, chosen, need.psus) for chosen in choices]
 
 
-def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...]) -> _Option:
+def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...], psus: int) -> _Option:
     """Load increments of a server on these feeds, as capacity/power.py would count them.
 
     The draw is split evenly over the server's feeds in whole VA (remainder to the first,
@@ -444,7 +507,7 @@ def _increments(ctx: _Ctx, draw: int, chosen: tuple[FeedPower, ...]) -> _Option:
     cached = ctx._source_inc.get(cache_key)
     if cached is None:
         cached = ctx._source_inc[cache_key] = _source_increments(ctx, list(zip(ups_route, shares)))
-    return _Option(chosen, feed_inc, cached[0], cached[1])
+    return _Option(chosen, feed_inc, plugs_needed(psus, [f.key for f in chosen]), cached[0], cached[1])
 
 
 def _source_increments(ctx: _Ctx, route: list[tuple[str | None, float]]) -> tuple[dict, dict]:
@@ -501,7 +564,9 @@ def _room(ctx: _Ctx, headroom: int, failover_headroom: int, inc_n: float, inc_fo
 
 def _option_rooms(ctx: _Ctx, st: _State, opt: _Option) -> dict[str, float]:
     """Per layer, the least headroom left on what the option touches (inf if nothing)."""
-    rooms = {"power": float("inf"), "ups": float("inf"), "genset": float("inf")}
+    rooms = {"power": float("inf"), "outlets": float("inf"), "ups": float("inf"), "genset": float("inf")}
+    for k, n_plugs in opt.plug_inc.items():
+        rooms["outlets"] = min(rooms["outlets"], ctx.free_plugs(k) - st.plugs.get(k, 0) - n_plugs)
     for k, (n, fo) in opt.feed_inc.items():
         fp = ctx.result.feeds[k]
         rooms["power"] = min(rooms["power"], _room(ctx, fp.headroom_va, fp.failover_headroom_va, n, fo,
@@ -522,6 +587,8 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
     """Place one server in one rack under the enabled checks; (placement, None) or (None, failing layer)."""
     if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
         return None, "power"
+    if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
+        return None, "outlets"
     block = None
     if "space" in checks:
         block = _best_block(ctx, st, need, occ)
@@ -532,7 +599,7 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
         if (occ.weight_kg or 0.0) + st.weight.get(occ.key, 0.0) + w > occ.max_weight_kg + 1e-9:
             return None, "weight"
     chosen: _Option | None = None
-    power_checks = [layer for layer in ("power", "ups", "genset") if layer in checks]
+    power_checks = [layer for layer in ("power", "outlets", "ups", "genset") if layer in checks]
     if power_checks:
         options = _options(ctx, need, occ)
         if not options:
@@ -573,6 +640,8 @@ def _try_server(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy,
         for k, (n, fo) in chosen.feed_inc.items():
             st.feed[k] += n
             st.feed_fo[k] += fo
+        for k, n_plugs in chosen.plug_inc.items():
+            st.plugs[k] += n_plugs
         for k, (n, fo) in chosen.ups_inc.items():
             st.ups[k] += n
             st.ups_fo[k] += fo
@@ -646,19 +715,24 @@ def _rank_racks(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenan
     own dedicated racks first, then racks that may hold the whole request, racks in use
     before empty ones, the tightest free block for the first server, then by name.
     """
+    return _ranked(ctx, racks, needs, tenant, space)[0]
+
+
+def _ranked(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str | None,
+            space: bool) -> tuple[list[RackOccupancy], list[int]]:
+    """The racks in trying order, and the slack (half units) of the first server's
+    tightest block in each, in that order (none without the space check)."""
     cache_key = (id(racks), space, needs[0].half, needs[0].whole, needs[0].req.full_depth, tenant)
     cached = ctx.rank_cache.get(cache_key)
-    if cached is not None:
-        return cached
-    ranked = _rank(ctx, racks, needs, tenant, space)
-    ctx.rank_cache[cache_key] = ranked
-    return ranked
+    if cached is None:
+        cached = ctx.rank_cache[cache_key] = _rank(ctx, racks, needs, tenant, space)
+    return cached
 
 
 def _rank(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str | None,
-          space: bool) -> list[RackOccupancy]:
+          space: bool) -> tuple[list[RackOccupancy], list[int]]:
     if not space:
-        return sorted(racks, key=lambda o: o.sort_key)
+        return sorted(racks, key=lambda o: o.sort_key), []
     first = needs[0]
     half, whole = first.half, first.whole
     modes = (("both", whole),) if first.req.full_depth else (("front", whole), ("rear", whole))
@@ -684,7 +758,7 @@ def _rank(ctx: _Ctx, racks: list[RackOccupancy], needs: list[_Need], tenant: str
         keyed.append((tenant is None or occ.tenant != tenant, not holds_all, not occ.in_use, slack,
                       occ.sort_key, i))
     keyed.sort()
-    return [racks[t[-1]] for t in keyed]
+    return [racks[t[-1]] for t in keyed], [t[3] for t in keyed]
 
 
 def _routes(ctx: _Ctx, rack: str, dual: bool) -> tuple[tuple[str | None, ...], ...]:
@@ -765,16 +839,20 @@ SEARCH_BUDGET = 20_000
 
 def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: frozenset[str],
             tenant: str | None, limit: int) -> list[_Attempt]:
-    """Up to `limit` distinct placements of all servers, best first.
+    """The `limit` best distinct placements of all servers, best first.
 
     Each candidate starts from a different anchor rack that takes the first server;
     the others go to the anchor, then racks already used, then the other racks that
-    could take them on their own figures (in the anchors' order), all within the
-    anchor's site (a request is placed in one site).
+    could take them on their own figures (those that could take the most of the request
+    first), all within the anchor's site (a request is placed in one site). Candidates rank by
+    (racks used, empty racks used, slack), then anchor order. Anchors are visited in the
+    order of a lower bound on that key (capacity/bounds.py) until none left can beat the
+    `limit`-th best: the first j candidates are the same whatever `limit` >= j.
     """
-    order = _rank_racks(ctx, racks, needs, tenant, "space" in checks)
-    found: list[_Attempt] = []
-    seen: set[tuple[Any, ...]] = set()
+    order, slacks = _ranked(ctx, racks, needs, tenant, "space" in checks)
+    caps = _caps(ctx, needs, racks, checks)
+    spill = _spill_order(ctx, order, racks, caps) if len(needs) > 1 else []
+    top: TopK[_Attempt] = TopK(limit)
     first = needs[0]
     power_on = "power" in checks
     budget = SEARCH_BUDGET
@@ -789,7 +867,10 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
     later = {n.signature: n for n in needs[1:]}
     if any(not any(_could_take(ctx, n, o, checks) for o in racks) for n in later.values()):
         return []
-    for rank, anchor in enumerate(order):
+    for bound, rank, anchor in _anchors(needs, order, racks, slacks, caps):
+        kth = top.kth()
+        if kth is not None and (bound, rank) > kth:
+            break  # no anchor left can enter the top `limit`
         if power_on and first.draw > ctx.feed_room(anchor.key, first.dual) + 1e-9:
             continue  # cheap bound first: most racks of a full site stop here
         if (first.signature, checks, anchor.key) in ctx.fails:
@@ -817,7 +898,7 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
                 if len(st.placed) == 1:
                     dead_routes.add((anchor.site, _route_of(ctx, st.placed[0])))
                 break
-            for occ in _candidates(ctx, st, need, checks, order, racks, anchor):
+            for occ in _candidates(ctx, st, need, checks, spill, anchor):
                 looked -= 1
                 if looked <= 0:
                     break
@@ -839,38 +920,89 @@ def _search(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: f
                 break
         if ok:
             attempt = _Attempt(st, rank)
-            sig = attempt.signature()
-            if sig not in seen:
-                seen.add(sig)
-                found.append(attempt)
-                if len(found) >= limit:
-                    break
+            top.add((_score_key(attempt), rank), attempt.signature(), attempt)
         if budget <= 0 or looked <= 0:
             ctx.search_cut = True
             break
-    found.sort(key=lambda a: (_score_key(a), a.anchor_rank))
-    return found
+    return top.items()
+
+
+def _caps(ctx: _Ctx, needs: list[_Need], racks: list[RackOccupancy], checks: frozenset[str]
+          ) -> dict[str, int] | None:
+    """Per rack, the most of the request's servers it could take on its own figures
+    (capacity/bounds.py); None for a one-server request."""
+    if len(needs) < 2:
+        return None
+    key = (id(racks), checks)
+    caps = ctx.caps_cache.get(key)
+    if caps is None:
+        bound = RackCaps(needs, checks, ctx.failover)
+        sides = ctx.rack_sides
+        caps = ctx.caps_cache[key] = {
+            occ.key: bound.cap(occ.free_half, occ.run_lengths, sides(occ.key),
+                               None if occ.max_weight_kg is None else occ.max_weight_kg - (occ.weight_kg or 0.0))
+            for occ in racks}
+    return caps
+
+
+def _spill_order(ctx: _Ctx, order: list[RackOccupancy], racks: list[RackOccupancy],
+                 caps: dict[str, int] | None) -> list[RackOccupancy]:
+    """Every rack in the order later servers try them: the racks that could take the most
+    of the request first (fewest racks used), then the anchors' order, then by name."""
+    key = (id(order), id(racks), id(caps))
+    spill = ctx.spill_cache.get(key)
+    if spill is None:
+        ranked = {o.key for o in order}
+        spill = order + sorted((o for o in racks if o.key not in ranked), key=lambda o: o.sort_key)
+        if caps is not None:
+            position = {o.key: i for i, o in enumerate(spill)}
+            spill.sort(key=lambda o: (-caps[o.key], position[o.key]))
+        ctx.spill_cache[key] = spill
+    return spill
+
+
+def _anchors(needs: list[_Need], order: list[RackOccupancy], racks: list[RackOccupancy],
+             slacks: list[int], caps: dict[str, int] | None
+             ) -> list[tuple[tuple[int, int, int], int, RackOccupancy]]:
+    """(lower bound of the candidate key, rank, rack) of every anchor that could lead to a
+    placement, in visiting order (capacity/bounds.py)."""
+    fewest: dict[str, FewestRacks] = {}
+    if caps is not None:
+        by_site: dict[str, dict[str, int]] = defaultdict(dict)
+        for o in racks:
+            by_site[o.site][o.key] = caps[o.key]
+        fewest = {site: FewestRacks(site_caps) for site, site_caps in by_site.items()}
+    out = []
+    for rank, occ in enumerate(order):
+        racks = 1
+        if caps is not None:
+            more = fewest[occ.site].needed(len(needs) - caps[occ.key], occ.key)
+            if more is None:
+                continue  # the racks of its site cannot hold the rest
+            racks += more
+        out.append(((racks, 0 if occ.in_use else 1, slacks[rank] if slacks else 0), rank, occ))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return out
 
 
 def _try(ctx: _Ctx, st: _State, need: _Need, occ: RackOccupancy, checks: frozenset[str]) -> bool:
     """_try_server, remembering racks that fail on their own figures."""
     untouched = occ not in st.racks
     placed, layer = _try_server(ctx, st, need, occ, checks)
-    if placed is None and untouched and layer in ("space", "weight", "power"):
+    if placed is None and untouched and layer in ("space", "weight", "power", "outlets"):
         ctx.fails.add((need.signature, checks, occ.key))
     return placed is not None
 
 
-def _candidates(ctx: _Ctx, st: _State, need: _Need, checks: frozenset[str], order: list[RackOccupancy],
-                racks: list[RackOccupancy], anchor: RackOccupancy) -> Iterable[RackOccupancy]:
+def _candidates(ctx: _Ctx, st: _State, need: _Need, checks: frozenset[str], spill: list[RackOccupancy],
+                anchor: RackOccupancy) -> Iterable[RackOccupancy]:
     """Racks to try for a later server: those already used, then every rack of the
-    anchor's site that could take it on its own figures (the anchors' order, then the
-    rest by name)."""
+    anchor's site that could take it on its own figures, in spill order."""
     yield from list(st.racks)
     used = {o.key for o in st.racks}
     sig = need.signature
     fails = ctx.fails
-    for occ in _pool(ctx, need, checks, order, racks, anchor.site):
+    for occ in _pool(ctx, need, checks, spill, anchor.site):
         if occ.key not in used and (sig, checks, occ.key) not in fails:
             yield occ
 
@@ -899,28 +1031,21 @@ class _LazyPool:
                     self._items.append(nxt)
 
 
-def _pool(ctx: _Ctx, need: _Need, checks: frozenset[str], order: list[RackOccupancy],
-          racks: list[RackOccupancy], site: str) -> _LazyPool:
-    """Racks of a site that could take a server on their own figures, in trying order."""
-    key = (id(order), id(racks), site, need.signature, checks)
+def _pool(ctx: _Ctx, need: _Need, checks: frozenset[str], spill: list[RackOccupancy], site: str) -> _LazyPool:
+    """Racks of a site that could take a server on their own figures, in spill order."""
+    key = (id(spill), site, need.signature, checks)
     pool = ctx.pool_cache.get(key)
     if pool is None:
-        def source() -> Iterable[RackOccupancy]:
-            for o in order:
-                if o.site == site and _could_take(ctx, need, o, checks):
-                    yield o
-            in_order = {o.key for o in order}
-            for o in sorted((o for o in racks if o.key not in in_order and o.site == site),
-                            key=lambda o: o.sort_key):
-                if _could_take(ctx, need, o, checks):
-                    yield o
-        pool = ctx.pool_cache[key] = _LazyPool(source())
+        pool = ctx.pool_cache[key] = _LazyPool(
+            o for o in spill if o.site == site and _could_take(ctx, need, o, checks))
     return pool
 
 
 def _could_take(ctx: _Ctx, need: _Need, occ: RackOccupancy, checks: frozenset[str]) -> bool:
     """Could the rack take the server on its own figures (before this request)?"""
     if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
+        return False
+    if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
         return False
     if "space" in checks:
         modes = ("both",) if need.req.full_depth else ("front", "rear")
@@ -1033,6 +1158,47 @@ def _weight_dim(ctx: _Ctx, needs: list[_Need], st: _State | None, eligible: list
     return DimensionCheck("weight", "kg", _round(before), requested, _round(before - requested), verdict,
                           f"the most weight an open rack can still take is {_cell(before)} kg "
                           f"(rack {best.name}, max weight less the known weight of its devices)")
+
+
+PLUGS = "free PDU outlets, or the feed itself when nothing is cabled to it"
+
+
+def _outlets_dim(ctx: _Ctx, needs: list[_Need], st: _State | None, eligible: list[RackOccupancy],
+                 verdict: Verdict) -> DimensionCheck:
+    """Plugs for every PSU: those left on the racks the placement uses, or the best offer."""
+    requested = sum(n.psus for n in needs)
+
+    def sides(occ: RackOccupancy) -> str:
+        a, b = ctx.rack_plugs(occ.key)
+        return f"{occ.name} A {a}, B {b}"
+
+    if st is not None:
+        before = sum(sum(ctx.rack_plugs(o.key)) for o in st.racks)
+        after = before - sum(st.plugs.values())
+        return DimensionCheck("outlets", "plugs", before, requested, after, verdict,
+                              f"plugs ({PLUGS}) on the feeds of " + "; ".join(sides(o) for o in st.racks))
+    first = needs[0]
+    best: tuple[tuple[int, int], RackOccupancy] | None = None
+    straight: list[str] = []  # open racks whose every feed is cabled to a device, not a PDU
+    for occ in eligible:
+        feeds = ctx.rack_feeds(occ.key)
+        if feeds and all(ctx.plugs[f.key].kind == "device" for f in feeds if f.key in ctx.plugs):
+            straight.append(occ.name)
+        a, b = ctx.rack_plugs(occ.key)
+        value = (min(a, b), a + b) if first.dual else (a + b, 0)
+        if best is None or value > best[0]:
+            best = (value, occ)
+    before = sum(ctx.rack_plugs(best[1].key)) if best is not None else None
+    reason = (f"every PSU needs a plug ({PLUGS}), on an A and a B feed for a server with 2 or more PSUs"
+              if first.dual else f"every PSU needs a plug ({PLUGS})")
+    if best is not None:
+        reason += f"; the most an open rack offers: {sides(best[1])}"
+    if straight:
+        shown = ", ".join(sorted(straight, key=_natural)[:5]) + (", ..." if len(straight) > 5 else "")
+        reason += (f"; {len(straight)} open rack(s) have their feeds cabled straight to devices, "
+                   f"with no PDU ({shown})")
+    return DimensionCheck("outlets", "plugs", before, requested,
+                          None if before is None else before - requested, verdict, reason)
 
 
 def _draw_reason(needs: list[_Need]) -> str:
@@ -1184,9 +1350,24 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
                                "no virtualization cluster in the site(s) in scope")
                 for d, u, f in names]
 
-    def fits_all(k: str) -> bool:
+    def one_host(k: str) -> dict[str, float]:
+        """What one VM may have on the cluster: no more vCPUs than its largest serving host
+        has (overcommit shares a host's CPUs between VMs, it does not make a VM bigger than
+        its host), no more memory than that host's after the memory overcommit; disk is
+        the cluster's shared storage."""
         c = ctx.result.clusters[k]
-        return (c.vcpus_free >= h.vcpus and c.memory_gb_free >= h.memory_gb and c.disk_gb_free >= h.disk_gb)
+        return {"vcpus": c.largest_host_vcpus, "memory_gb": c.largest_host_memory_gb * ctx.policy.memory_overcommit,
+                "disk_gb": float("inf")}
+
+    def room(k: str) -> dict[str, float]:
+        c = ctx.result.clusters[k]
+        host = one_host(k)
+        free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
+        return {f: min(free[f], host[f]) for f in free}
+
+    def fits_all(k: str) -> bool:
+        r = room(k)
+        return all(r[f] >= getattr(h, f) - 1e-9 for _, _, f in names)
 
     chosen = next((k for k in candidates if fits_all(k)), None)
     if chosen is None:
@@ -1194,6 +1375,7 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
     ctx.hosting_cluster = chosen
     c = ctx.result.clusters[chosen]
     free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
+    host = one_host(chosen)
     n1 = " with the largest host kept spare (N+1)" if ctx.policy.compute_n_plus_one else ""
     out = []
     for d, u, f in names:
@@ -1201,9 +1383,16 @@ def _hosting_dims(ctx: _Ctx, request: CapacityRequest, sites: set[str]) -> list[
         if not want:
             out.append(DimensionCheck(d, u, _round(free[f]), None, None, "not requested", f"none asked of cluster {c.name}"))
             continue
-        v: Verdict = "fits" if free[f] >= want - 1e-9 else "does not fit"
-        out.append(DimensionCheck(d, u, _round(free[f]), want, _round(free[f] - want), v,
-                                  f"free on cluster {c.name} after overcommit{n1}"))
+        before = free[f]
+        reason = f"free on cluster {c.name} after overcommit{n1}"
+        if want > host[f] + 1e-9:  # the host limit decides: show it
+            before = host[f]
+            largest = (f"{_cell(host[f])} {u}" if f == "vcpus" else
+                       f"{_cell(c.largest_host_memory_gb)} GB x memory overcommit {ctx.policy.memory_overcommit:g}")
+            reason = (f"one VM runs on one host: the largest serving host of cluster {c.name} takes at most "
+                      f"{largest}; {_cell(free[f])} {u} {reason}")
+        v: Verdict = "fits" if before >= want - 1e-9 else "does not fit"
+        out.append(DimensionCheck(d, u, _round(before), want, _round(before - want), v, reason))
     return out
 
 
@@ -1246,12 +1435,28 @@ def _needs(request: CapacityRequest) -> list[_Need]:
 
 
 def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | None,
-              result: CapacityResult) -> FitReport:
-    """Per-dimension verdicts and up to `policy.max_placements` ranked placements."""
+              result: CapacityResult, sites: set[str] | None = None) -> FitReport:
+    """Per-dimension verdicts and the `policy.max_placements` best placements.
+
+    `sites` (site keys) narrows the sites the request may use (`capacity check --site`).
+    """
+    # the search allocates many small tuples over a snapshot of millions of objects: a
+    # full collection of that heap costs more than the search (see capacity.scan.gc_paused)
+    with gc_paused():
+        return _check_fit(snapshot, request, policy, result, sites)
+
+
+def _check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | None,
+               result: CapacityResult, only_sites: set[str] | None) -> FitReport:
     policy = policy or Policy()
     index = space_index_for(snapshot, policy, result.space)
     ctx = _Ctx(snapshot, policy, result, index)
     sites = _resolve_sites(snapshot, request.site)
+    if only_sites is not None:
+        if request.site is not None and not sites & only_sites:
+            names = ", ".join(sorted(s.slug for s in snapshot.sites if s.key in only_sites))
+            raise InputError(f"request: site {request.site!r} is not among the sites asked for ({names})")
+        sites &= only_sites
     tenant = _resolve_tenant(snapshot, request.tenant)
     needs = _needs(request)
     dims: list[DimensionCheck] = []
@@ -1264,7 +1469,7 @@ def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | Non
         if skipped:
             notes.append("racks not offered: " + ", ".join(f"{n} {why}" for why, n in sorted(skipped.items())))
         bw_dim, bw_sites = _bandwidth_dim(ctx, needs, sites, None)
-        layers = ["space", "weight", "power", "ups", "genset"]
+        layers = ["space", "weight", "power", "outlets", "ups", "genset"]
         if not any(n.req.weight_kg is not None for n in needs):
             layers.remove("weight")
         checks = frozenset(layers)
@@ -1316,19 +1521,20 @@ def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | Non
                 bw_dim.verdict = "does not fit"
                 bw_dim.reason = ("racks with space and power are only in sites without enough "
                                  "bandwidth; " + bw_dim.reason)
-        for name in ("space", "weight", "power", "ups", "genset"):
+        for name in ("space", "weight", "power", "outlets", "ups", "genset"):
             if name in layer_dims:
                 dims.append(layer_dims[name])
             elif name == "weight":
                 dims.append(_weight_dim(ctx, needs, None, eligible, "not requested"))
         dims.append(bw_dim)
     else:
-        for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("ups", "VA"), ("genset", "VA"),
-                     ("bandwidth", "Mbps")):
+        for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("outlets", "plugs"), ("ups", "VA"),
+                     ("genset", "VA"), ("bandwidth", "Mbps")):
             dims.append(DimensionCheck(d, u, None, None, None, "not requested", "no servers in the request"))
 
     if ctx.search_cut:
-        notes.append(f"the placement search stopped after {SEARCH_BUDGET:,} tries: a placement may "
+        what = "a better placement" if placements else "a placement"
+        notes.append(f"the placement search stopped after {SEARCH_BUDGET:,} tries: {what} may "
                      "exist that it did not reach; try the servers in smaller requests")
     dims.extend(_hosting_dims(ctx, request, sites))
     grouped: dict[str, list[str]] = {}
@@ -1356,6 +1562,8 @@ def _layer_dim(ctx: _Ctx, layer: str, needs: list[_Need], st: _State | None,
         return _space_dim(ctx, needs, st, eligible, verdict)
     if layer == "weight":
         return _weight_dim(ctx, needs, st, eligible, verdict)
+    if layer == "outlets":
+        return _outlets_dim(ctx, needs, st, eligible, verdict)
     return _power_like_dim(ctx, layer, needs, st, eligible, verdict)
 
 

@@ -4,6 +4,12 @@ Top-level keys: `racks`, `feeds`, `ups`, `gensets`, `uplinks`, `bandwidth`, `clu
 `sites`, `findings`. Rows name objects by their names (site slug, rack name, panel name),
 never by snapshot keys, so a report from NetBox equals the report of the file it was
 loaded from. Metadata (source, time) is added by the caller under `meta`.
+
+Keys are only ever added, never renamed (other tools read them). Plugs
+(capacity/outlets.py): a rack's `free_outlets_a` / `free_outlets_b` count the plugs left
+on its active primary / redundant feeds (free PDU outlets, or 1 for a feed with nothing
+cabled to it), commitments deducted; `committed_outlets` and `committed_va` are what
+approved, not installed requests hold on its feeds.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
+from capacity.power import SUPPLYING_FEED_STATUSES
 from capacity.results import CapacityResult
 from inventory.model import Snapshot
 
@@ -53,12 +60,21 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
     def slug(site_key: str) -> str:
         return site_of[site_key].slug
 
+    def plugs(feed_key: str) -> tuple[int, int]:
+        """(free, committed) plugs of a feed; none known for a result built without them."""
+        fp = result.plugs.get(feed_key)
+        return (fp.free, fp.committed) if fp is not None else (0, 0)
+
     rack_rows = []
     for key, rack in racks.items():
         if rack.site not in wanted:
             continue
         sp = result.space[key]
         pw = result.racks_power[key]
+        feeds = [result.feeds[f] for f in pw.feeds if f in result.feeds]
+        supplying = [f for f in feeds if f.status in SUPPLYING_FEED_STATUSES]
+        free_a = sum(plugs(f.key)[0] for f in supplying if f.type == "primary")
+        free_b = sum(plugs(f.key)[0] for f in supplying if f.type == "redundant")
         rack_rows.append({
             "site": slug(rack.site),
             "location": locations.get(rack.location) if rack.location else None,
@@ -87,6 +103,11 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
             "failover_headroom_va": pw.failover_headroom_va,
             "failover_safe": pw.failover_safe,
             "feeds": sorted((feed_names[f] for f in pw.feeds), key=natural_key),
+            "committed_va": sum(f.committed_va for f in feeds),
+            "free_outlets": free_a + free_b,
+            "free_outlets_a": free_a,
+            "free_outlets_b": free_b,
+            "committed_outlets": sum(plugs(f.key)[1] for f in feeds),
         })
     rack_rows.sort(key=lambda r: (r["site"], natural_key(r["location"] or ""), natural_key(r["name"])))
 
@@ -110,6 +131,10 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
             "failover_load_va": fp.failover_load_va,
             "headroom_va": fp.headroom_va,
             "failover_headroom_va": fp.failover_headroom_va,
+            "plugs_from": result.plugs[fp.key].kind if fp.key in result.plugs else None,
+            "pdus": list(result.plugs[fp.key].pdus) if fp.key in result.plugs else [],
+            "free_outlets": plugs(fp.key)[0],
+            "committed_outlets": plugs(fp.key)[1],
         })
     feed_rows.sort(key=lambda f: (f["site"], natural_key(f["panel"]), natural_key(f["name"])))
 
@@ -170,7 +195,7 @@ def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], fee
         by_site[site.slug] = {
             "site": site.slug, "name": site.name, "racks": 0, "racks_open": 0,
             "total_u": 0, "free_u": 0.0, "largest_free_block_u": 0.0,
-            "available_va": 0, "load_va": 0, "racks_failover_unsafe": 0,
+            "available_va": 0, "load_va": 0, "racks_failover_unsafe": 0, "free_outlets": 0,
         }
     for r in racks:
         s = by_site[r["site"]]
@@ -180,6 +205,7 @@ def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], fee
             s["racks_open"] += 1
             s["free_u"] += r["free_u"]
             s["largest_free_block_u"] = max(s["largest_free_block_u"], r["largest_free_block_u"])
+            s["free_outlets"] += r["free_outlets"]
         s["available_va"] += r["available_va"]
         s["load_va"] += r["load_va"]
         s["racks_failover_unsafe"] += 0 if r["failover_safe"] else 1

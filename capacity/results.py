@@ -68,6 +68,22 @@ class FeedPower:
 
 
 @dataclass
+class FeedPlugs:
+    """Where new power supplies can be plugged in on one feed (capacity/outlets.py)."""
+
+    key: str  # feed key
+    kind: str  # "feed": nothing cabled, the feed itself | "pdu": outlets of PDUs on it | "device": cabled straight to a device
+    plugs: int  # free plugs in NetBox: 1 for an uncabled feed, the free outlets of its PDUs, 0 for a device
+    committed: int  # plugs promised to approved, not installed requests
+    pdus: list[str] = field(default_factory=list)  # names of the PDUs on the feed, chained ones included
+
+    @property
+    def free(self) -> int:
+        """Plugs left for a new request (never below 0)."""
+        return max(self.plugs - self.committed, 0)
+
+
+@dataclass
 class RackPower:
     key: str
     available_va: int  # sum over the rack's feeds
@@ -134,6 +150,9 @@ class ClusterCapacity:
     vcpus_free: float
     memory_gb_free: float
     disk_gb_free: float
+    # the largest serving host: one VM runs on one host (capacity/fit.py, hosting)
+    largest_host_vcpus: float = 0.0
+    largest_host_memory_gb: float = 0.0
 
 
 @dataclass
@@ -150,3 +169,4 @@ class CapacityResult:
     clusters: dict[str, ClusterCapacity]
     findings: list[Finding]
     extra: dict[str, Any] = field(default_factory=dict)
+    plugs: dict[str, FeedPlugs] = field(default_factory=dict)  # feed key -> its plugs

@@ -124,6 +124,13 @@ class DeviceScan:
     rack_no_weight: list[int] = field(default_factory=list)  # devices whose type has no weight
     # --- hosting (capacity/compute.py) ---
     host_status: dict[str, str] = field(default_factory=dict)  # cluster host key -> status
+    # --- plugs (capacity/outlets.py): the PDUs' power ports, in order ---
+    pdu_port_device: list[int] = field(default_factory=list)  # index of the PDU (a device with outlets)
+    pdu_port_feed: list[str | None] = field(default_factory=list)  # the feed it is cabled to
+    pdu_port_up: list[bool] = field(default_factory=list)  # outlets are tied to it (an input)
+    pdu_port_free: list[int] = field(default_factory=list)  # outlets tied to it with nothing cabled
+    pdu_chain: dict[int, list[int]] = field(default_factory=dict)  # input -> inputs of PDUs on its outlets
+    device_feeds: set[str] = field(default_factory=set)  # feeds a port that feeds no outlet is cabled to
 
 
 def scan_devices(snapshot: Snapshot) -> DeviceScan:
@@ -177,9 +184,11 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     pdu_max: list[int | None] = []
     pdu_feed: list[str | None] = []
     pdu_ref: list[tuple[str, str] | None] = []
-    # PDU device key -> outlet name -> index of the PDU port feeding it (-1: none)
+    # PDU device key -> outlet name -> outlet index; per outlet index, the PDU port feeding
+    # it (-1: none) and whether a port is cabled to it
     outlet_maps: dict[str, dict[str, int]] = {}
     maps_get = outlet_maps.get
+    outlet_input: list[int] = []
     # The PDUs first (a pass reading one attribute: ~0.05 s at 200,000 devices), so that
     # every outlet a consumer is cabled to resolves to its PDU input during the main pass,
     # whatever the order of the devices.
@@ -197,8 +206,18 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
             o = p.outlet
             pdu_ref.append(None if o is None else (o.device, o.name))
         get = by_name.get
-        outlet_maps[d.key] = {o.name: get(o.power_port, -1)  # type: ignore[arg-type]
-                              for o in d.power_outlets}
+        names: dict[str, int] = {}
+        for o in d.power_outlets:
+            names[o.name] = len(outlet_input)
+            outlet_input.append(get(o.power_port, -1))  # type: ignore[arg-type]
+        outlet_maps[d.key] = names
+    outlet_taken = bytearray(len(outlet_input))
+
+    def input_of(device: str, outlet: str) -> int:
+        """The PDU port feeding an outlet (-1: tied to no input, or no such outlet)."""
+        oi = maps_get(device, _NO_OUTLETS).get(outlet, -1)
+        return outlet_input[oi] if oi >= 0 else -1
+
     wanted = {h.device for c in snapshot.clusters for h in c.hosts}
     host_status: dict[str, str] = {}  # cluster hosts' statuses
     # Consumers are gathered by where their ports attach: a feed key (cabled directly) or
@@ -285,7 +304,12 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                 if o is None:
                     continue
                 # -1: the outlet is tied to no input port, or the device is no PDU
-                att = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
+                oi = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
+                if oi >= 0:
+                    outlet_taken[oi] = 1
+                    att = outlet_input[oi]
+                else:
+                    att = -1
             atts.append(att)
             ds.append(draw)
             nbs.append(a or 0)
@@ -317,10 +341,9 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     # --- the PDUs (devices with power outlets) and their ports ---------------------------
     npp = len(pdu_dev)
     pdu_up = [False] * npp  # the port feeds outlets of its PDU
-    for m in outlet_maps.values():
-        for src in set(m.values()):
-            if src >= 0:
-                pdu_up[src] = True
+    for src in set(outlet_input):
+        if src >= 0:
+            pdu_up[src] = True
     pdu_parent = [-1] * npp
     pdu_children: dict[int, list[int]] = {}  # PDU input -> PDU inputs on its outlets
     pdu_orphans: list[tuple[str, str]] = []  # cabled outlets tied to no input port
@@ -328,7 +351,10 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
         ref = pdu_ref[i]
         if ref is None:
             continue
-        src = outlet_maps[ref[0]].get(ref[1], -1)
+        oi = outlet_maps[ref[0]].get(ref[1], -1)
+        if oi >= 0:
+            outlet_taken[oi] = 1
+        src = outlet_input[oi] if oi >= 0 else -1
         pdu_parent[i] = src
         if src < 0:
             pdu_orphans.append(ref)
@@ -363,6 +389,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     load_leaf = [0] * npp  # this project's draw of the same
     nb_allocated: dict[str, int] = dict.fromkeys(feeds, 0)
     cabled_feeds: set[str] = set()
+    device_feeds: set[str] = set()
     no_draw_by_feed: dict[str, set[int]] = defaultdict(set)
     def attach(di: int, atts: list[Hashable], ds: list[int], nbs: list[int]) -> None:
         key = tuple(atts)
@@ -440,12 +467,13 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                 f = att  # type: ignore[assignment]
                 nb_allocated[f] += nb
                 cabled_feeds.add(f)
+                device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
             items.append((f, draw))
         if -1 in key:
             for di in devs:
                 for p in devices[di].power_ports:
                     o = p.outlet
-                    if o is not None and maps_get(o.device, _NO_OUTLETS).get(o.name, -1) < 0:
+                    if o is not None and input_of(o.device, o.name) < 0:
                         orphan_outlets.append((o.device, o.name))
         if items:
             units.append(items)
@@ -459,7 +487,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                     continue
                 f = p.feed
                 if f is None and p.outlet is not None:
-                    src = maps_get(p.outlet.device, _NO_OUTLETS).get(p.outlet.name, -1)
+                    src = input_of(p.outlet.device, p.outlet.name)
                     f = pdu_root[src] if src >= 0 else None
                 if f is not None:
                     no_draw_by_feed[f].add(di)
@@ -580,5 +608,17 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
         bandwidth_mbps_by_site=dict(bw_by_site), invalid_bandwidth=invalid_bw,
         rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=nb_used,
         rack_weight_kg=weight, rack_no_weight=no_weight, host_status=host_status,
+        pdu_port_device=pdu_dev, pdu_port_feed=pdu_feed, pdu_port_up=pdu_up,
+        pdu_port_free=_free_outlets(outlet_input, outlet_taken, npp), pdu_chain=pdu_children,
+        device_feeds=device_feeds,
     )
+
+
+def _free_outlets(outlet_input: list[int], taken: bytearray, ports: int) -> list[int]:
+    """Per PDU port, the outlets tied to it with nothing cabled to them."""
+    free = [0] * ports
+    for oi, src in enumerate(outlet_input):
+        if src >= 0 and not taken[oi]:
+            free[src] += 1
+    return free
 

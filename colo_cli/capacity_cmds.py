@@ -125,10 +125,12 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
     workflow, a filled-in `colo request template` included: it is validated as the
     workflow does and checked as step 3 checks it.
 
+    --site keeps the placement and the hosting cluster to those sites.
     Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
     """
     from capacity.engine import compute_capacity
     from capacity.fit import check_fit, format_fit_report
+    from capacity.report import select_sites
     from playbooks.check_input import read_check_input
 
     checked = read_check_input(request_file)  # bad input fails before any NetBox read
@@ -136,8 +138,9 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
         click.echo(f"note: {request_file} is {checked.note}", err=True)
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
     request = checked.for_snapshot(loaded.snapshot)
+    wanted = select_sites(loaded.snapshot, list(sites)) if sites else None  # unknown: exit 2, naming the known
     result = compute_capacity(loaded.snapshot, policy)
-    report = check_fit(loaded.snapshot, request, policy, result)
+    report = check_fit(loaded.snapshot, request, policy, result, sites=wanted)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -301,6 +301,9 @@ class Commitment(Strict):
     site: str | None = None
     rack: str | None = None
     feeds: list[str] = Field(default_factory=list)
+    # PSUs to plug in, PSU i on feeds[i % len(feeds)] (a plug each: capacity/outlets.py);
+    # None: one per feed listed
+    psu_count: int | None = Field(None, ge=1)
     draw_va: int = Field(0, ge=0)
     bandwidth_mbps: float = Field(0, ge=0)
     vcpus: float = Field(0, ge=0)

@@ -52,7 +52,7 @@ def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime 
 
 
 def request_commitments(req: Request, registered: frozenset[str] = frozenset()) -> list[Commitment]:
-    """One commitment per placed server (rack, feeds, draw, bandwidth) and one for hosting;
+    """One commitment per placed server (rack, feeds, its PSUs' plugs, draw, bandwidth) and one for hosting;
     none for the parts in `registered` (server names, and HOSTING for the hosting), which
     the source already holds as objects."""
     out: list[Commitment] = []
@@ -66,7 +66,8 @@ def request_commitments(req: Request, registered: frozenset[str] = frozenset()) 
                 continue
             out.append(Commitment(
                 request_id=req.id, tenant=tenant, site=placement.site, rack=sp.rack,
-                feeds=list(sp.feeds), draw_va=server.draw_w(), bandwidth_mbps=server.bandwidth_mbps,
+                feeds=list(sp.feeds), psu_count=server.psu_count,
+                draw_va=server.draw_w(), bandwidth_mbps=server.bandwidth_mbps,
             ))
     if req.hosting is not None and HOSTING not in registered:
         out.append(Commitment(

@@ -436,6 +436,8 @@ class Planner:
         return Ref(ref)
 
     def power(self, device: Any, s: Server, sp: Any) -> None:
+        from capacity.outlets import psu_feeds  # PSU i on feeds[i % len(feeds)], as step 3 counted
+
         n = s.psu_count
         alloc = _split(s.allocated_draw_w, n)
         maxi = _split(s.maximum_draw_w, n)
@@ -444,7 +446,7 @@ class Planner:
             rows = self.client.get_all("dcim/power-ports", {
                 "device_id": device, "fields": "id,name,allocated_draw,maximum_draw,cable,link_peers,link_peers_type"})
             have = {r["name"]: r for r in rows}
-        feeds = [int(f) for f in sp.feeds] or []
+        plug_feeds = psu_feeds(n, [int(f) for f in sp.feeds])
         for i in range(n):
             name = f"PSU{i + 1}"
             want = {"allocated_draw": alloc[i], "maximum_draw": maxi[i]}
@@ -464,40 +466,69 @@ class Planner:
                                 {"device": device, "name": name, "type": "iec-60320-c14", **want}, ref=ref))
                 port = Ref(ref)
                 cabled = False
-            if not feeds:
+            if not plug_feeds:
                 continue
-            feed = feeds[i % len(feeds)]
             if cabled:
                 self.add(Change("cable", "keep", f"{s.name} {name}", object_id=_id(have[name].get("cable"))))
                 continue
-            peer_type, peer_id, peer_label = self.power_peer(feed, s.name)
+            peer_type, peer_id, peer_label = self.power_peer(plug_feeds[i], f"{s.name} {name}")
             self.add(Change("cable", "create", f"{s.name} {name} -> {peer_label}", "dcim/cables", {
                 "a_terminations": [{"object_type": "dcim.powerport", "object_id": port}],
                 "b_terminations": [{"object_type": peer_type, "object_id": peer_id}],
                 "status": "connected", "label": self.req.id}))
 
-    def power_peer(self, feed_id: int, server: str) -> tuple[str, int, str]:
-        """The feed itself when it is free, else a free outlet of the PDU the feed feeds."""
+    def power_peer(self, feed_id: int, psu: str) -> tuple[str, int, str]:
+        """The plug step 3 counted on (capacity/outlets.py): the feed itself when nothing is
+        cabled to it; else a free outlet tied to the input of a PDU on the feed, or of a PDU
+        chained behind one of its outlets. A device cabled straight to the feed is no PDU
+        and leaves no plug. Plugs this plan already gives to other PSUs are taken."""
+        planned = {(t.get("object_type"), t.get("object_id")) for c in self.plan.changes if c.kind == "cable"
+                   for t in c.payload.get("b_terminations", [])}
         feed = self.client.get_json(f"dcim/power-feeds/{feed_id}", {"fields": "id,name,cable,link_peers"})
-        if feed.get("cable") is None and not any(c.payload.get("b_terminations", [{}])[0].get("object_id") == feed_id
-                                                 and c.payload["b_terminations"][0]["object_type"] == "dcim.powerfeed"
-                                                 for c in self.plan.changes if c.kind == "cable"):
+        again = "run step 3 again: its capacity check counts the plugs left"
+        if feed.get("cable") is None:
+            if ("dcim.powerfeed", feed_id) in planned:
+                raise ColoError(f"feed {feed['name']} has one plug, given to another PSU of this request: "
+                                f"none is left for {psu}", again)
             return "dcim.powerfeed", feed_id, f"feed {feed['name']}"
-        peers = feed.get("link_peers") or []
-        pdu_port = next((p for p in peers if isinstance(p, dict) and p.get("device")), None)
-        if pdu_port is None:
-            raise ColoError(f"feed {feed['name']} is cabled but not to a PDU: cannot connect {server}")
-        pdu = pdu_port["device"]
-        outlets = self.client.get_all("dcim/power-outlets", {
-            "device_id": pdu["id"], "fields": "id,name,cable,power_port"})
-        taken = {c.payload["b_terminations"][0]["object_id"] for c in self.plan.changes
-                 if c.kind == "cable" and c.payload.get("b_terminations", [{}])[0].get("object_type") == "dcim.poweroutlet"}
-        free = [o for o in outlets if o.get("cable") is None and o["id"] not in taken
-                and _id(o.get("power_port")) in (None, pdu_port["id"])]
-        if not free:
-            raise ColoError(f"PDU {pdu.get('name')} on feed {feed['name']} has no free outlet for {server}")
-        free.sort(key=lambda o: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", o["name"])])
-        return "dcim.poweroutlet", free[0]["id"], f"PDU {pdu.get('name')} outlet {free[0]['name']}"
+
+        def ports(peers: Any) -> list[dict[str, Any]]:
+            return [p for p in peers or [] if isinstance(p, dict) and isinstance(p.get("device"), dict)]
+
+        frontier, seen = ports(feed.get("link_peers")), set()
+        pdus: list[str] = []
+        free: list[tuple[str, dict[str, Any]]] = []  # (PDU name, outlet), PDU by PDU
+        while frontier:  # one read per level of PDUs
+            seen |= {p["id"] for p in frontier}
+            outlets = self.client.get_all("dcim/power-outlets", {
+                "device_id": sorted({p["device"]["id"] for p in frontier}),
+                "fields": "id,name,cable,power_port,link_peers"})
+            tied: dict[int | None, list[dict[str, Any]]] = {}
+            for o in outlets:
+                tied.setdefault(_id(o.get("power_port")), []).append(o)
+            chained: list[dict[str, Any]] = []
+            for p in frontier:
+                mine = tied.get(p["id"])
+                if not mine:
+                    continue  # outlets tied to no input count on no feed: never offered
+                pdu = p["device"].get("name") or f"device {p['device']['id']}"
+                pdus.append(pdu)
+                mine.sort(key=lambda o: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", o["name"])])
+                for o in mine:
+                    if o.get("cable") is not None:
+                        chained += [q for q in ports(o.get("link_peers")) if q["id"] not in seen]
+                    elif ("dcim.poweroutlet", o["id"]) not in planned:
+                        free.append((pdu, o))
+            frontier = chained
+        if free:
+            pdu, outlet = free[0]
+            return "dcim.poweroutlet", outlet["id"], f"PDU {pdu} outlet {outlet['name']}"
+        if pdus:
+            raise ColoError(f"PDU {', '.join(pdus)} on feed {feed['name']} has no free outlet for {psu}", again)
+        held = ", ".join(sorted({p["device"].get("name") or f"device {p['device']['id']}"
+                                 for p in ports(feed.get("link_peers"))})) or "another object"
+        raise ColoError(f"feed {feed['name']} is cabled straight to {held}, not to a PDU: no plug is left "
+                        f"for {psu}", again)
 
     def inventory(self, device: Any, s: Server, roles: dict[str, Any]) -> None:
         have: dict[str, dict[str, Any]] = {}

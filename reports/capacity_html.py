@@ -72,6 +72,9 @@ class RackRow(_Row):
     failover_available_va: int | None = None
     failover_headroom_va: int | None = None
     feeds: list[str] = Field(default_factory=list)
+    committed_va: int | None = None
+    free_outlets_a: int | None = None  # plugs left on the primary / redundant feeds
+    free_outlets_b: int | None = None
 
 
 class FeedRow(_Row):
@@ -84,6 +87,7 @@ class FeedRow(_Row):
     site: str | None = None
     type: str | None = None
     ups: str | None = None
+    free_outlets: int | None = None
 
 
 class SourceRow(_Row):

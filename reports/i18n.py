@@ -162,6 +162,7 @@ LABELS: dict[str, dict[str, str]] = {
     "dim_hosting_memory": {"id": "Hosting: memori", "en": "Hosting: memory"},
     "dim_hosting_disk": {"id": "Hosting: disk", "en": "Hosting: disk"},
     "dim_weight": {"id": "Berat rak", "en": "Rack weight"},
+    "dim_outlets": {"id": "Stopkontak (outlet PDU / feed)", "en": "Plugs (PDU outlets / feeds)"},
     "dim_vcpu": {"id": "Hosting: vCPU", "en": "Hosting: vCPU"},
     "dim_memory": {"id": "Hosting: memori", "en": "Hosting: memory"},
     "dim_disk": {"id": "Hosting: disk", "en": "Hosting: disk"},
@@ -331,7 +332,26 @@ LABELS: dict[str, dict[str, str]] = {
     "cr_capacity_va": {"id": "Kapasitas (VA)", "en": "Capacity (VA)"},
     "cr_free_u": {"id": "Unit bebas", "en": "Free U"},
     "cr_largest_block": {"id": "Blok terbesar (U)", "en": "Largest block (U)"},
-    "cr_power_pct": {"id": "Daya (%)", "en": "Power (%)"},
+    "cr_power_pct": {"id": "Alokasi NetBox (%)", "en": "NetBox allocated (%)"},
+    "cr_load_alloc_max": {"id": "Beban alok./maks. (VA)", "en": "Load alloc/max (VA)"},
+    "cr_committed_va": {"id": "Komitmen (VA)", "en": "Committed (VA)"},
+    "cr_reserved_u": {"id": "Dicadangkan (U)", "en": "Reserved (U)"},
+    "cr_open": {"id": "Terbuka", "en": "Open"},
+    "cr_yes": {"id": "ya", "en": "yes"},
+    "cr_no": {"id": "tidak", "en": "no"},
+    "cr_outlets_ab": {"id": "Stopkontak A/B", "en": "Outlets A/B"},
+    "cr_outlets": {"id": "Stopkontak", "en": "Outlets"},
+    "cr_rack_legend": {
+        "id": "Alokasi NetBox: angka NetBox sendiri, hanya allocated draw (port yang hanya punya maximum "
+              "draw dihitung 0), feed A dan B dijumlahkan. Beban alok./maks.: allocated draw, atau maximum "
+              "draw bila tidak ada, setiap port, ditambah komitmen (permohonan disetujui yang belum "
+              "terpasang). Stopkontak A/B: colokan tersisa untuk PSU baru di feed A (primary) dan B "
+              "(redundant): outlet PDU yang bebas, atau feed itu sendiri bila belum ada kabel.",
+        "en": "NetBox allocated: NetBox's own figure, allocated draw only (a port with only a maximum draw "
+              "counts 0), A and B feeds added. Load alloc/max: allocated draw, else maximum draw, of every "
+              "port, plus commitments (approved requests not yet installed). Outlets A/B: plugs left for new "
+              "PSUs on the A (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when "
+              "nothing is cabled to it."},
     "cr_space_pct": {"id": "Ruang (%)", "en": "Space (%)"},
     "cr_failover": {"id": "Failover", "en": "Failover"},
     "cr_safe": {"id": "aman", "en": "safe"},
@@ -351,7 +371,7 @@ REVIEW_STATUSES = ("ok", "mismatch", "missing", "unregistered", "overdue", "expi
 
 # Capacity-check dimensions with a translated name; others are shown as given.
 DIMENSIONS = ("space", "power", "power_failover", "ups", "genset", "bandwidth", "hosting",
-              "hosting_vcpus", "hosting_memory", "hosting_disk", "weight", "vcpu", "memory", "disk")
+              "hosting_vcpus", "hosting_memory", "hosting_disk", "weight", "vcpu", "memory", "disk", "outlets")
 
 
 class Labels(dict[str, str]):

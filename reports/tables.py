@@ -12,17 +12,27 @@ from reports.text import printable
 # Columns of the text table per section: (key, header, format)
 _RACK_COLUMNS = [
     ("site", "Site", "s"), ("location", "Room", "s"), ("name", "Rack", "s"), ("status", "Status", "s"),
-    ("tenant", "Tenant", "s"), ("u_height", "U", "d"), ("utilization_pct", "Used %", ".1f"),
-    ("free_u", "Free U", "g"), ("largest_free_block_u", "Block U", "g"),
-    ("power_utilization_pct", "Power %", ".1f"), ("load_va", "Load VA", ","),
+    ("open_for_colocation", "Open", "yn"), ("tenant", "Tenant", "s"), ("u_height", "U", "d"),
+    ("utilization_pct", "Used %", ".1f"), ("free_u", "Free U", "g"), ("largest_free_block_u", "Block U", "g"),
+    ("reserved_u", "Resv U", "g"), ("power_utilization_pct", "NetBox alloc %", ".1f"),
+    ("load_va", "Load VA alloc/max", ","), ("committed_va", "Commit VA", ","),
     ("available_va", "Avail VA", ","), ("failover_load_va", "Failover VA", ","),
-    ("failover_safe", "Failover", "ok"),
+    ("failover_safe", "Failover", "ok"), ("free_outlets_a", "Outlets A", "d"), ("free_outlets_b", "Outlets B", "d"),
 ]
+# What the rack columns mean: two power figures that differ on purpose, and the plugs.
+_RACK_LEGEND = """Open: open for co-location placements (status and role). Resv U: reserved units, approved requests' included.
+NetBox alloc %: NetBox's own power utilization: allocated draw only (a port with only a maximum draw counts 0),
+  A and B feeds added. Load VA alloc/max: this tool's load: allocated draw, else maximum draw, of every port,
+  plus Commit VA (approved, not yet installed requests). A rack of servers with only a maximum draw shows a
+  low NetBox % beside a real load.
+Failover VA: the worst feed's load when the other side fails. Outlets A/B: plugs left for new PSUs on the A
+  (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when nothing is cabled to it."""
 _FEED_COLUMNS = [
     ("site", "Site", "s"), ("panel", "Panel", "s"), ("name", "Feed", "s"), ("rack", "Rack", "s"),
     ("type", "Side", "s"), ("phase", "Phase", "s"), ("available_va", "Avail VA", ","),
-    ("load_va", "Load VA", ","), ("failover_load_va", "Failover VA", ","),
-    ("failover_headroom_va", "Failover headroom", ","),
+    ("load_va", "Load VA", ","), ("committed_va", "Commit VA", ","), ("failover_load_va", "Failover VA", ","),
+    ("failover_headroom_va", "Failover headroom", ","), ("plugs_from", "Plugs from", "s"),
+    ("free_outlets", "Outlets", "d"),
 ]
 _SOURCE_COLUMNS = [
     ("site", "Site", "s"), ("name", "Name", "s"), ("capacity_va", "Capacity VA", ","),
@@ -59,6 +69,8 @@ def _cell(value: Any, fmt: str) -> str:
         return "-"
     if fmt == "ok":
         return "ok" if value else "UNSAFE"
+    if fmt == "yn":
+        return "yes" if value else "no"
     if fmt == "s":
         return printable(str(value))
     if fmt == "g":
@@ -73,7 +85,7 @@ def text_table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) 
     headers = [c[1] for c in columns]
     body = [[_cell(row.get(key), fmt) for key, _, fmt in columns] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
-    numeric = [fmt not in ("s", "ok") for _, _, fmt in columns]
+    numeric = [fmt not in ("s", "ok", "yn") for _, _, fmt in columns]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
@@ -95,12 +107,19 @@ def render_table(report: dict[str, Any]) -> str:
             f"{site['free_u']:g} U free (largest block {site['largest_free_block_u']:g} U), "
             f"power {site['load_va']:,} of {site['available_va']:,} VA, "
             f"{site['racks_failover_unsafe']} racks unsafe on failover"
+            + (f", {site['free_outlets']:,} outlets free" if "free_outlets" in site else "")
         )
     for key, title, columns in SECTIONS:
         rows = report.get(key) or []
         if not rows:
             continue
         parts.append(f"\n{title} ({len(rows)})\n{text_table(rows, columns)}")
+        if key == "racks":
+            closed = [f"  {r['name']}: {r['closed_reason']}" for r in rows
+                      if not r.get("open_for_colocation", True) and r.get("closed_reason")]
+            if closed:
+                parts.append("\n".join(["Closed for co-location:", *closed]))
+            parts.append(_RACK_LEGEND)
     return "\n".join(parts) + "\n"
 
 

@@ -164,3 +164,12 @@ def capacity_in_netbox(client: Any, site: str, committed_from: Path | None = Non
     if committed_from is not None:
         snapshot = apply_commitments(snapshot, committed_from, config=WorkflowConfig())
     return compute_capacity(snapshot)
+
+
+def workflow_env(tmp_path: Path, site: str, netbox_env: dict[str, str]) -> dict[str, str]:
+    """The environment a `colo request` run needs against the sandbox: a configuration in
+    `tmp_path` whose requests live there and whose capacity source is NetBox, `site`."""
+    config = tmp_path / "colo.yaml"
+    config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
+                      f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
+    return {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": "", **netbox_env}

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
 from playbooks.requests import RequestFile
-from tests.integration.conftest import capacity_in_netbox
+from tests.integration.conftest import capacity_in_netbox, workflow_env
 
 DRAFT = """\
 agency:
@@ -66,10 +66,7 @@ def test_hosting_request_becomes_a_virtual_machine(nb_client: Any, netbox_env: d
     client = nb_client
     sfx = uuid.uuid4().hex[:8]
     site = seed(client, sfx)
-    config = tmp_path / "colo.yaml"
-    config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
-                      f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
-    env = {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": "", **netbox_env}
+    env = workflow_env(tmp_path, site, netbox_env)
 
     def cli(*args: str, code: int = 0, group: Any = request) -> Result:
         result = CliRunner().invoke(group, list(args), env=env)

@@ -4,8 +4,9 @@ The default data centre (`dc()`): one site `dc`; racks of 10U with role `colocat
 every rack has feed `<rack>-A` (primary, panel PA behind UPS-A) and `<rack>-B`
 (redundant, panel PB behind UPS-B), each 100 V x 10 A x 100 % = 1000 VA; UPS-A and UPS-B
 form one redundancy group, derating 1 (capacity = rated), efficiency 1, both on genset G.
-Existing servers draw through ports cabled straight to the feeds. Expected figures are
-worked out by hand in the comments.
+Each feed has a 0U PDU (`<rack>-pdu-A`, 8 outlets) and existing servers draw through its
+outlets; racks named in `direct` have no PDU and their servers are cabled straight to the
+feeds (which then offer no plug). Expected figures are worked out by hand in the comments.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from inventory.model import (
     DeviceType,
     Genset,
     HostCapacity,
+    OutletRef,
     PowerFeed,
+    PowerOutlet,
     PowerPanel,
     PowerPort,
     Rack,
@@ -56,6 +59,7 @@ TYPES = [
     DeviceType(key="patch", manufacturer="x", model="patch", u_height=1, exclude_from_utilization=True),
     DeviceType(key="pdu-0u", manufacturer="x", model="pdu", u_height=0),
     DeviceType(key="host", manufacturer="x", model="host", u_height=2),
+    DeviceType(key="pdu", manufacturer="x", model="pdu 0u", u_height=0, weight_kg=0),
 ]
 
 
@@ -83,8 +87,10 @@ def dc(racks: list[Rack], devices: list[Device] | None = None,
        reservations: list[RackReservation] | None = None, *, ups_va: int = 10**6,
        genset_va: int = 10**7, efficiency: float = 1.0, amps: dict[str, int] | None = None,
        no_feeds: tuple[str, ...] = (), feed_types: tuple[str, str] = ("primary", "redundant"),
-       uplink_kbps: int | None = None, clusters: list[Cluster] | None = None) -> Snapshot:
+       uplink_kbps: int | None = None, clusters: list[Cluster] | None = None,
+       direct: tuple[str, ...] = (), outlets: int = 8) -> Snapshot:
     amps = amps or {}
+    devices = _through_pdus(racks, devices or [], no_feeds + direct, outlets)
     sites = sorted({r.site for r in racks} | {"dc"})
     feeds = []
     for r in racks:
@@ -100,7 +106,7 @@ def dc(racks: list[Rack], devices: list[Device] | None = None,
         tenants=[Tenant(name="dinkes"), Tenant(name="bappeda")],
         racks=racks,
         device_types=TYPES,
-        devices=devices or [],
+        devices=devices,
         reservations=reservations or [],
         power_panels=panels,
         power_feeds=feeds,
@@ -111,6 +117,34 @@ def dc(racks: list[Rack], devices: list[Device] | None = None,
         if uplink_kbps else [],
         clusters=clusters or [],
     )
+
+
+def _through_pdus(racks: list[Rack], devices: list[Device], without: tuple[str, ...],
+                  outlets: int) -> list[Device]:
+    """A PDU on each feed of the racks not in `without`; ports cabled to those feeds are
+    moved to the PDU's outlets, in order."""
+    pdus: dict[str, Device] = {}
+    for r in racks:
+        if r.name in without:
+            continue
+        for side in "AB":
+            pdus[f"{r.name}-{side}"] = Device(
+                name=f"{r.name}-pdu-{side}", device_type="pdu", site=r.site, rack=r.name, role="pdu",
+                power_ports=[PowerPort(name="IN", feed=f"{r.name}-{side}")],
+                power_outlets=[PowerOutlet(name=str(i), power_port="IN") for i in range(1, outlets + 1)])
+    used: dict[str, int] = {}
+    out = []
+    for d in devices:
+        ports = []
+        for p in d.power_ports:
+            pdu = pdus.get(p.feed or "")
+            if pdu is not None:
+                used[pdu.name] = used.get(pdu.name, 0) + 1
+                p = p.model_copy(update={"feed": None, "outlet": OutletRef(device=pdu.name,
+                                                                           name=str(used[pdu.name]))})
+            ports.append(p)
+        out.append(d.model_copy(update={"power_ports": ports}))
+    return out + list(pdus.values())
 
 
 def server(name: str = "srv", u: float = 1, draw: int = 100, **kw: Any) -> ServerRequest:
@@ -452,11 +486,11 @@ def cluster_dc() -> Snapshot:
 def test_hosting_only_request() -> None:
     snap = cluster_dc()
     policy = Policy()
-    request = CapacityRequest(hosting=HostingRequest(vcpus=50, memory_gb=100, disk_gb=500))
+    request = CapacityRequest(hosting=HostingRequest(vcpus=12, memory_gb=100, disk_gb=500))
     report = check_fit(snap, request, policy, compute_capacity(snap, policy))
     assert not report.fits
     verdicts = {d.dimension: (d.before, d.requested, d.after, d.verdict) for d in report.dimensions}
-    assert verdicts["vcpu"] == (54, 50, 4, "fits")
+    assert verdicts["vcpu"] == (54, 12, 42, "fits")
     assert verdicts["memory"] == (96, 100, -4, "does not fit")
     assert verdicts["disk"] == (900, 500, 400, "fits")
     assert verdicts["space"][3] == "not requested"

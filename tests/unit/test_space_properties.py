@@ -23,7 +23,17 @@ from capacity.engine import compute_capacity
 from capacity.fit import CapacityRequest, ServerRequest, check_fit
 from capacity.policy import Policy
 from capacity.space import build_space_index, compute_space, face_counts
-from inventory.model import Device, DeviceType, PowerPort, Rack, RackReservation, Site, Snapshot
+from inventory.model import (
+    Device,
+    DeviceType,
+    OutletRef,
+    PowerOutlet,
+    PowerPort,
+    Rack,
+    RackReservation,
+    Site,
+    Snapshot,
+)
 from tests.unit.test_fit import dc, rack
 
 TYPES = [
@@ -179,6 +189,17 @@ def placement_cases(draw: Any, efficiency: float = 0.9, max_servers: int = 3) ->
     racks = [rack(f"R{i + 1}", u_height=draw(st.integers(4, 12))) for i in range(n_racks)]
     devices: list[Device] = []
     for r in racks:
+        # servers cabled straight to the feeds (which then offer no plug), or through a
+        # PDU per feed with 0 to 2 outlets to spare
+        via_pdu = draw(st.booleans())
+        used = {"A": 0, "B": 0}
+
+        def peer(side: str) -> dict[str, Any]:
+            if not via_pdu:
+                return {"feed": f"{r.name}-{side}"}
+            used[side] += 1
+            return {"outlet": OutletRef(device=f"{r.name}-pdu-{side}", name=str(used[side]))}
+
         for i in range(draw(st.integers(0, 6))):
             dtype = draw(st.sampled_from(TYPES[1:]))
             position = draw(st.integers(2, 2 * r.u_height)) / 2
@@ -186,14 +207,21 @@ def placement_cases(draw: Any, efficiency: float = 0.9, max_servers: int = 3) ->
             ports = []
             if draw_w is not None:
                 if draw(st.booleans()):
-                    ports = [PowerPort(name="PSU1", allocated_draw=draw_w, feed=f"{r.name}-A"),
-                             PowerPort(name="PSU2", allocated_draw=draw_w, feed=f"{r.name}-B")]
+                    ports = [PowerPort(name="PSU1", allocated_draw=draw_w, **peer("A")),
+                             PowerPort(name="PSU2", allocated_draw=draw_w, **peer("B"))]
                 else:
                     side = draw(st.sampled_from("AB"))
-                    ports = [PowerPort(name="PSU1", allocated_draw=draw_w, feed=f"{r.name}-{side}")]
+                    ports = [PowerPort(name="PSU1", allocated_draw=draw_w, **peer(side))]
             devices.append(Device(name=f"{r.name}-d{i}", device_type=dtype.key, site="dc", rack=r.name,
                                   position=position, face=draw(st.sampled_from(["front", "rear"])),
                                   power_ports=ports))
+        if via_pdu:
+            for side in "AB":
+                outlets = used[side] + draw(st.integers(0, 2))
+                devices.append(Device(
+                    name=f"{r.name}-pdu-{side}", device_type="t0", site="dc", rack=r.name, role="pdu",
+                    power_ports=[PowerPort(name="IN", feed=f"{r.name}-{side}")],
+                    power_outlets=[PowerOutlet(name=str(k), power_port="IN") for k in range(1, outlets + 1)]))
     reservations = []
     for r in racks:
         if draw(st.booleans()):
@@ -307,9 +335,21 @@ def test_placing_never_raises_headroom_and_keeps_failover_safe(case: tuple[Snaps
     assert abs(power.after - tight) <= 1
 
 
+def naive_plugs(snap: Snapshot, feed: str) -> int:
+    """Plugs a feed offers, read off the cabling the slow way: the feed itself when no
+    port is on it, else the outlets of the PDUs on it that no port is cabled to."""
+    on_feed = [(d, p) for d in snap.devices for p in d.power_ports if p.feed == feed]
+    if not on_feed:
+        return 1
+    taken = {(p.outlet.device, p.outlet.name) for d in snap.devices for p in d.power_ports if p.outlet}
+    return sum(1 for d, p in on_feed for o in d.power_outlets
+               if o.power_port == p.name and (d.key, o.name) not in taken)
+
+
 def brute_force_fits(snap: Snapshot, server: ServerRequest, policy: Policy) -> bool:
     """Does one server fit anywhere? Every rack, every position and face, every feed
-    choice, judged by installing it and asking the real engine."""
+    choice with a plug for each PSU (PSU i on feed i % 2), judged by installing it and
+    asking the real engine."""
     before = compute_capacity(snap, policy)
     half = Decimal("0.5")
     size = Decimal(str(server.u_height))
@@ -337,6 +377,9 @@ def brute_force_fits(snap: Snapshot, server: ServerRequest, policy: Policy) -> b
         else:
             options = [(f,) for f in feeds]
         for option in options:
+            wanted = [option[i % len(option)].key for i in range(server.psu_count)]
+            if any(wanted.count(f) > naive_plugs(snap, f) for f in set(wanted)):
+                continue
             d = server.draw_w
             shares = [d - d // 2, d // 2] if len(option) == 2 else [d]
             placement = type("P", (), {})()

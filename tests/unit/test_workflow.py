@@ -31,8 +31,16 @@ from tests.unit.test_requests import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")
 
+PDU = """\
+  - {{name: pdu-{side}, device_type: apc-pdu, site: dc-kaltim, rack: R01, role: pdu,
+     power_ports: [{{name: INPUT, feed: {feed}}}],
+     power_outlets: [{{name: '1', power_port: INPUT}}, {{name: '2', power_port: INPUT}},
+                     {{name: '3', power_port: INPUT}}, {{name: '4', power_port: INPUT}}]}}
+"""
+
 # One 6U rack: a 2U server at U1-U2 leaves U3-U6 free (4U). Two 16 A feeds at 230 V,
-# 80 %: 2944 VA each. The existing server draws 300 W per PSU.
+# 80 %: 2944 VA each, each with a 0U PDU of 4 outlets. The existing server draws 300 W
+# per PSU through outlet 1 of each PDU.
 DC = """\
 sites:
   - name: dc-kaltim
@@ -40,6 +48,7 @@ racks:
   - {name: R01, site: dc-kaltim, u_height: 6, role: colocation}
 device_types:
   - {manufacturer: HPE, model: DL380, u_height: 2}
+  - {manufacturer: APC, model: PDU, u_height: 0}
 devices:
   - name: old-01
     device_type: hpe-dl380
@@ -48,8 +57,9 @@ devices:
     position: 1
     face: front
     power_ports:
-      - {name: PSU1, allocated_draw: 300, feed: R01-A}
-      - {name: PSU2, allocated_draw: 300, feed: R01-B}
+      - {name: PSU1, allocated_draw: 300, outlet: {device: pdu-a, name: '1'}}
+      - {name: PSU2, allocated_draw: 300, outlet: {device: pdu-b, name: '1'}}
+""" + "".join(PDU.format(side=side, feed=f"R01-{side.upper()}") for side in "ab") + """\
 power_panels:
   - {name: PP-1, site: dc-kaltim}
 power_feeds:
@@ -399,8 +409,8 @@ def test_config_rejects_unknown_keys(tmp_path: Path, monkeypatch: pytest.MonkeyP
 # --- register review / export (any snapshot source) -----------------------------------------
 
 REGISTER_DC = DC.replace("""    power_ports:
-      - {name: PSU1, allocated_draw: 300, feed: R01-A}
-      - {name: PSU2, allocated_draw: 300, feed: R01-B}
+      - {name: PSU1, allocated_draw: 300, outlet: {device: pdu-a, name: '1'}}
+      - {name: PSU2, allocated_draw: 300, outlet: {device: pdu-b, name: '1'}}
 """, """    serial: OLD1
     tenant: dinkes
     custom_fields: {domain: old.kaltimprov.go.id, last_review_date: '2025-11-01'}
