@@ -164,3 +164,14 @@ def capacity_in_netbox(client: Any, site: str, committed_from: Path | None = Non
     if committed_from is not None:
         snapshot = apply_commitments(snapshot, committed_from, config=WorkflowConfig())
     return compute_capacity(snapshot)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault sweeps' tally (tests/integration/test_exactly_once.py), in `make test`'s output."""
+    from tests.support.faultproxy import TALLY
+
+    if not TALLY:
+        return
+    terminalreporter.section("exactly once under faults (lost answer, HTTP 503) at every write")
+    for name, (tried, converged) in TALLY.items():
+        terminalreporter.write_line(f"{name}: {tried} write points tried, {converged} converged")

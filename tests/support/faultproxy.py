@@ -23,6 +23,9 @@ from typing import Callable, Literal
 from urllib.parse import urlsplit
 
 Fault = Literal["lost_reply", "refuse"]
+#: what the fault sweeps found, by what was swept: (write points tried, converged);
+#: printed at the end of the test run (tests/integration/conftest.py)
+TALLY: dict[str, tuple[int, int]] = {}
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "content-length", "host"})
@@ -166,8 +169,9 @@ class Barrier:
 
 
 class Hold:
-    """A gate that holds the first write matching `pattern` until `release()`; `reached`
-    is set when it arrives (a writer is then busy in the middle of its run)."""
+    """A gate that holds the first write matching `pattern` (searched in `#N METHOD
+    /path`, N its number) until `release()`; `reached` is set when it arrives: its
+    writer is then busy in the middle of its run."""
 
     def __init__(self, pattern: str) -> None:
         self.pattern = re.compile(pattern)
@@ -175,7 +179,7 @@ class Hold:
         self._go = threading.Event()
 
     def __call__(self, number: int, where: str) -> None:
-        if self.reached.is_set() or not self.pattern.search(where):
+        if self.reached.is_set() or not self.pattern.search(f"#{number} {where}"):
             return
         self.reached.set()
         self._go.wait(600)
