@@ -127,3 +127,30 @@ def test_approval_converges_after_a_fault_at_any_write(bench: Bench) -> None:
 
     sweep(bench, "approval (step 5)", form_submitted, lambda req: ["advance", req.id, "5", "--by", "head"],
           request, check)
+
+
+def test_step_8_refuses_until_apply_has_registered_the_request(bench: Bench) -> None:
+    """Point 4b: step 8 ends the request's commitment; recorded while NetBox holds nothing
+    of it, its units and power would vanish from every report."""
+    req = bench.delivered()
+    refused = bench.cli(request, "advance", req.id, "8", "--by", "Personil DC")
+    assert refused.exit_code == 2, refused.output
+    assert refused.output == (
+        f"Error: {req.id}: not registered in NetBox yet: no device has the serial {req.servers[0].serial} of "
+        f"server {req.servers[0].name} (run `colo request apply {req.id} --by NAME` first, then record step 8)\n")
+    held = RequestFile.load(bench.requests / f"{req.id}.yaml").request
+    assert held.state == "delivered"  # its capacity is still committed
+    assert [r["id"] for r in request_reservations(bench.client, req)] == held.reservation.netbox_ids
+
+    bench.proxy.arm(7, "refuse")  # an apply stopped half-way: the device is there, not all of it
+    assert bench.cli(request, "apply", req.id, "--by", "Personil DC", through_proxy=True).exit_code == 1
+    refused = bench.cli(request, "advance", req.id, "8", "--by", "Personil DC")
+    assert refused.exit_code == 2
+    assert f"the registration of server {req.servers[0].name} (S/N {req.servers[0].serial}) did not finish" \
+        in refused.output
+
+    assert bench.cli(request, "apply", req.id, "--by", "Personil DC").exit_code == 0
+    done = bench.cli(request, "advance", req.id, "8", "--by", "Personil DC")
+    assert done.exit_code == 0, done.output
+    assert RequestFile.load(bench.requests / f"{req.id}.yaml").request.state == "installed"
+    assert registration_problems(bench.client, req) == []
