@@ -245,3 +245,19 @@ def test_step_8_without_netbox_asks_nothing(delivered: dict[str, Any], monkeypat
     with responses.RequestsMock():  # any request to NetBox would fail this test
         result = step_8("REQ-2026-0001")
     assert result.exit_code == 0, result.output
+
+
+@responses.activate
+def test_bootstrap_makes_netbox_keep_the_nip_unique_also_on_an_existing_field() -> None:
+    from inventory.netbox.bootstrap import bootstrap
+    from tests.gateway.test_client import _bootstrap_server
+
+    state: dict[str, list[dict[str, Any]]] = {"extras/custom-fields": [
+        {"id": 900, "name": "nip", "type": {"value": "text"}, "object_types": ["tenancy.contact"], "unique": False}]}
+    _bootstrap_server(state)
+    report = bootstrap(make_client())
+    nip = next(c for c in state["extras/custom-fields"] if c["name"] == "nip")
+    assert nip["unique"] is True
+    assert [line for line in report.kind("custom field").lines if "nip" in line] == [
+        "updated custom field nip (tenancy.contact, text): unique"]
+    assert bootstrap(make_client()).updated == 0
