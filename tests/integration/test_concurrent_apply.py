@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner, Result
@@ -73,23 +73,39 @@ def busy_message(rid: str, command: str, pid: int) -> str:
             r"\(wait until it has finished, then run this command again\)$")
 
 
-def test_two_applies_on_one_machine_one_waits_for_the_other(bench: Bench) -> None:
-    req = bench.delivered()
-    hold = Hold(r"POST /api/tenancy/contacts/")
+def meanwhile(bench: Bench, hold_at: str, first: tuple[str, ...], second: Callable[[], Result]
+              ) -> tuple[subprocess.Popen[str], Result]:
+    """Run `colo FIRST` (its own process) through the proxy, hold it at the write
+    matching `hold_at`, run `second()` meanwhile, then let the first finish, which must
+    succeed. Returns the first process and the second's result."""
+    hold = Hold(hold_at)
     bench.proxy.arm(None)
     bench.proxy.gate = hold
     try:
-        first = colo(through_proxy(bench, bench.env), "request", "apply", req.id, "--by", "Operator A")
-        assert hold.reached.wait(120), finish(first)
-        second = run_cli(bench.env, "apply", req.id, "--by", "Operator B")
+        process = colo(through_proxy(bench, bench.env), *first)
+        assert hold.reached.wait(120), finish(process)
+        result = second()
     finally:
         hold.release()
         bench.proxy.gate = None
-    code, out = finish(first)
+    code, out = finish(process)
     assert code == 0, out
-    assert second.exit_code == 1, second.output
-    assert re.match(busy_message(req.id, "colo request apply", first.pid), second.output.strip()), second.output
-    assert registration_problems(bench.client, req) == []
+    return process, result
+
+
+@pytest.mark.parametrize("first", ["request apply", "withdraw apply"])
+def test_on_one_machine_an_apply_waits_for_the_writer_already_at_work(bench: Bench, first: str) -> None:
+    """The first writer is held in the middle of its run: an apply of the same request's
+    first create, or a withdrawal's second write (it has begun changing NetBox)."""
+    if first == "request apply":
+        req, hold_at, problems = bench.delivered(), r"POST /api/tenancy/contacts/", registration_problems
+    else:
+        req, hold_at, problems = bench.registered(), r"^#2 ", withdrawal_problems
+    process, apply = meanwhile(bench, hold_at, (*first.split(), req.id, "--by", "Operator A"),
+                               lambda: run_cli(bench.env, "apply", req.id, "--by", "Operator B"))
+    assert apply.exit_code == 1, apply.output
+    assert re.match(busy_message(req.id, f"colo {first}", process.pid), apply.output.strip()), apply.output
+    assert problems(bench.client, req) == []
 
 
 def test_two_applies_on_two_machines_end_with_one_device_and_one_contact(bench: Bench, tmp_path: Path) -> None:
@@ -117,43 +133,15 @@ def test_two_applies_on_two_machines_end_with_one_device_and_one_contact(bench: 
     assert registration_problems(bench.client, req) == []
 
 
-def test_an_apply_while_a_withdrawal_runs_on_one_machine_waits(bench: Bench) -> None:
-    req = bench.registered()
-    hold = Hold(r"^#2 ")  # the withdrawal has begun changing NetBox
-    bench.proxy.arm(None)
-    bench.proxy.gate = hold
-    try:
-        withdrawal = colo(through_proxy(bench, bench.env), "withdraw", "apply", req.id, "--by", "Operator A")
-        assert hold.reached.wait(120), finish(withdrawal)
-        apply = run_cli(bench.env, "apply", req.id, "--by", "Operator B")
-    finally:
-        hold.release()
-        bench.proxy.gate = None
-    code, out = finish(withdrawal)
-    assert code == 0, out
-    assert apply.exit_code == 1, apply.output
-    assert re.match(busy_message(req.id, "colo withdraw apply", withdrawal.pid), apply.output.strip()), apply.output
-    assert withdrawal_problems(bench.client, req) == []
-
-
 def test_an_apply_from_another_machine_never_puts_back_a_server_being_withdrawn(bench: Bench,
                                                                                 tmp_path: Path) -> None:
-    # machine B's copy still says completed; machine A withdraws; B re-applies meanwhile
+    # machine B's copy still says completed; machine A withdraws; B re-applies meanwhile,
+    # when the withdrawal is half done (one write made, the next held)
     req = bench.registered()
     env_b = second_machine(bench, tmp_path)
     write_request(tmp_path / "requests", req, "completed")
-    hold = Hold(r"^#2 ")  # the withdrawal is half done: one write made, the next held
-    bench.proxy.arm(None)
-    bench.proxy.gate = hold
-    try:
-        withdrawal = colo(through_proxy(bench, bench.env), "withdraw", "apply", req.id, "--by", "Operator A")
-        assert hold.reached.wait(120), finish(withdrawal)
-        apply = run_cli(env_b, "apply", req.id, "--by", "Operator B")
-    finally:
-        hold.release()
-        bench.proxy.gate = None
-    code, out = finish(withdrawal)
-    assert code == 0, out
+    _, apply = meanwhile(bench, r"^#2 ", ("withdraw", "apply", req.id, "--by", "Operator A"),
+                         lambda: run_cli(env_b, "apply", req.id, "--by", "Operator B"))
     assert apply.exit_code == 1, apply.output
     assert f"server {req.servers[0].name} (S/N {req.servers[0].serial}" in apply.output
     assert "is withdrawn in NetBox (status decommissioning): apply does not register it again" in apply.output
