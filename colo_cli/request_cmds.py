@@ -298,9 +298,9 @@ def _netbox_hooks(env: Env, source: str | None) -> tuple[Any, Any]:
     """Reservation writer and releaser when the capacity source is NetBox, else (None, None)."""
     if not _uses_netbox(env, source):
         return None, None
-    from playbooks import registration
+    from playbooks import reservations
 
-    return registration.reserver(env.config_path), registration.releaser(env.config_path)
+    return reservations.reserver(env.config_path), reservations.releaser(env.config_path)
 
 
 def run_step(env: Env, request_id: str, action: Action, *, by: str, at_text: str | None,
@@ -358,9 +358,9 @@ def _netbox_hooks_if_reserved(env: Env, request_id: str, source: str | None) -> 
     res = env.store.read(request_id).reservation
     if res is None or not res.netbox_ids or res.released_at is not None:
         return None, None
-    from playbooks import registration
+    from playbooks import reservations
 
-    return None, registration.releaser(env.config_path)
+    return None, reservations.releaser(env.config_path)
 
 
 def _step_options(func: Callable[..., Any]) -> Callable[..., Any]:

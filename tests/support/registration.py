@@ -145,7 +145,7 @@ def history_to(state: str) -> list[dict[str, Any]]:
 
 def reserve(req: Request) -> Request:
     """Step 5's NetBox reservation, made by the code step 5 runs (NETBOX_URL: the sandbox)."""
-    from playbooks.registration import reserver
+    from playbooks.reservations import reserver
 
     assert req.placement is not None
     ids = reserver()(req, req.placement)
