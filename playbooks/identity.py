@@ -157,7 +157,7 @@ def create_once(client: Any, kind: str, endpoint: str, payload: dict[str, Any], 
                 "is running, probably on another machine; this run stopped there",
                 "run the same command again once the other one has finished: it finds everything in place "
                 "and makes only what is missing") from None
-        echo(f"= {kind} {what.split(' ', 1)[-1]}: created meanwhile by another writer (id {found[0]['id']}); used")
+        echo(f"= {what.split(' ', 1)[-1]}: created meanwhile by another writer (id {found[0]['id']}); used")
         return int(found[0]["id"]), False
     created = int(row["id"])
     return yield_to_earlier(client, kind, endpoint, payload, created, echo), True

@@ -100,7 +100,7 @@ def test_a_create_refused_because_another_writer_made_it_uses_that_object() -> N
     said: list[str] = []
     assert create_once(make_client(), "tenant", "tenancy/tenants", {"name": "Dinkes", "slug": "dinkes"},
                        "create tenant dinkes", said.append) == (7, False)
-    assert said == ["= tenant tenant dinkes: created meanwhile by another writer (id 7); used"]
+    assert said == ["= tenant dinkes: created meanwhile by another writer (id 7); used"]
     assert [c.request.method for c in responses.calls] == ["POST", "GET"]
 
 
