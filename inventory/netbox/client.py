@@ -267,7 +267,7 @@ class NetBoxClient:
                 f"HTTP {response.status_code} with {ctype}, not JSON",
                 "check NETBOX_URL: it should be the NetBox base URL, e.g. http://127.0.0.1:8000") from None
 
-    def _raise_for(self, response: requests.Response, what: str) -> None:
+    def _raise_for(self, response: requests.Response, what: str, *, write: bool = False) -> None:
         code = response.status_code
         if code < 400:
             return
@@ -284,9 +284,10 @@ class NetBoxClient:
             raise NetBoxHTTPError(f"NetBox has no {what} (HTTP 404)",
                                   "check NETBOX_URL and that this NetBox version has that endpoint", **facts)
         if code >= 500:
-            raise NetBoxHTTPError(f"NetBox failed on {what} (HTTP {code}: {detail[:200]})",
-                                  "a server error that persisted through retries; see NetBox's log, "
-                                  "try again later", **facts)
+            hint = ("writes are not retried; running the same command again is safe: it re-reads NetBox "
+                    "first and writes only what is missing (if it persists, see NetBox's log)") if write else \
+                "a server error that persisted through retries; see NetBox's log, try again later"
+            raise NetBoxHTTPError(f"NetBox failed on {what} (HTTP {code}: {detail[:200]})", hint, **facts)
         raise NetBoxHTTPError(f"NetBox rejected {what} (HTTP {code}: {detail})", **facts)
 
     # -- reads -----------------------------------------------------------------------
@@ -402,7 +403,7 @@ class NetBoxClient:
                 f"a gateway in front of NetBox at {self.base_url} answered {where} with HTTP "
                 f"{response.status_code}: whether NetBox did {label} is unknown", RERUN_HINT,
                 method=method.upper(), path=urlsplit(url).path)
-        self._raise_for(response, label)
+        self._raise_for(response, label, write=True)
         if response.status_code == 204 or not response.content:
             return None
         return self._json(response, label)

@@ -73,6 +73,8 @@ def test_a_gateway_error_on_a_write_leaves_its_outcome_unknown(status: int, unkn
     assert isinstance(exc.value, WriteOutcomeUnknown) is unknown
     if not unknown:
         assert isinstance(exc.value, NetBoxHTTPError) and exc.value.status == status
+        assert "persisted through retries" not in str(exc.value)  # writes are never retried
+    assert "running the same command again is safe" in str(exc.value)
     assert len(responses.calls) == 1
 
 
