@@ -790,9 +790,10 @@ def withdraw_request_cmd(by: str, at_text: str | None, document: Path | None, no
     def record(ctx: StepContext) -> None:
         ctx.file.set("withdrawal", Withdrawal(servers=servers, reasons=reason))
 
-    advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
-            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
-            note=note, effects=[record], config_path=env.config_path)
+    with _locked(env, req.id, "colo withdraw request {rid}"):
+        advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
+                at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
+                note=note, effects=[record], config_path=env.config_path)
     click.echo(f"{req.id}: withdrawal of {', '.join(servers)} requested; next: "
                f"colo withdraw approve {req.id} --by HEAD_OF_DIVISION")
 
@@ -804,9 +805,10 @@ def withdraw_approve_cmd(request_id: str, by: str, at_text: str | None, document
                          note: str | None, requests_dir: Path | None, config_path: Path | None) -> None:
     """Record the head of division's approval of a withdrawal."""
     env = Env(requests_dir, config_path)
-    advance(env.store, request_id, resolve_action("withdrawal-approve"), by=by,
-            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note,
-            config_path=env.config_path)
+    with _locked(env, request_id, "colo withdraw approve {rid}"):
+        advance(env.store, request_id, resolve_action("withdrawal-approve"), by=by,
+                at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note,
+                config_path=env.config_path)
     click.echo(f"{request_id}: withdrawal approved; next: colo withdraw plan {request_id}, then apply")
 
 

@@ -71,6 +71,7 @@ def test_a_lock_dies_with_its_process(tmp_path: Path) -> None:
     ["request", "apply", RID, "--by", "B"],
     ["request", "advance", RID, "8", "--by", "B"],
     ["withdraw", "apply", RID, "--by", "B"],
+    ["withdraw", "approve", RID, "--by", "B"],
 ])
 def test_commands_that_write_a_request_wait_their_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        args: list[str]) -> None:
