@@ -24,6 +24,13 @@ def busy(pid: int) -> str:
             r"\d\d:\d\d:\d\d [+-]\d{4}\) \(wait until it has finished, then run this command again\)$")
 
 
+@pytest.fixture(autouse=True)
+def existing_requests(tmp_path: Path) -> None:
+    """The requests the tests lock exist (a lock is only taken on an existing request)."""
+    for rid in (RID, "REQ-2026-0002"):
+        (tmp_path / f"{rid}.yaml").write_text("id: x\n", encoding="utf-8")
+
+
 def test_the_second_writer_is_refused_naming_the_first(tmp_path: Path) -> None:
     with request_lock(tmp_path, RID, f"colo request apply {RID}"):
         with pytest.raises(RequestBusy) as exc:
@@ -39,7 +46,6 @@ def test_the_second_writer_is_refused_naming_the_first(tmp_path: Path) -> None:
 def test_saving_the_request_does_not_drop_the_lock(tmp_path: Path) -> None:
     # a save replaces the request file by rename; the lock lives on a file of its own
     request_file = tmp_path / f"{RID}.yaml"
-    request_file.write_text("id: x\n", encoding="utf-8")
     with request_lock(tmp_path, RID, f"colo request apply {RID}"):
         write_atomic(request_file, "id: y\n")
         with pytest.raises(RequestBusy):
@@ -85,3 +91,9 @@ def test_commands_that_write_a_request_wait_their_turn(tmp_path: Path, monkeypat
         result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1, result.output
     assert re.match("Error: " + busy(os.getpid()), result.output.strip()), result.output
+
+
+def test_a_request_id_that_does_not_exist_leaves_no_lock_file(tmp_path: Path) -> None:
+    with request_lock(tmp_path, "REQ-2026-0999", "colo request apply REQ-2026-0999"):
+        pass
+    assert not list(tmp_path.glob(".REQ-2026-0999*"))
