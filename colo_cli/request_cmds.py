@@ -283,23 +283,37 @@ def _policy(config_path: Path | None) -> Any:
     return load_policy(config_file(config_path))
 
 
-def _netbox_hooks(env: Env, source: str | None) -> tuple[Any, Any]:
-    """Reservation writer and releaser when the capacity source is NetBox, else (None, None)."""
+def _uses_netbox(env: Env, source: str | None) -> bool:
+    """NetBox is the source: --source, else the config's capacity source, else NETBOX_URL."""
     chosen = source or env.config.capacity_source
     if chosen is None:
         from inventory.sources import default_source
 
         chosen = default_source(env.config_path)
-    if chosen != "netbox":
-        return None, None
-    from playbooks import registration
+    return chosen == "netbox"
 
-    return registration.reserver(env.config_path), registration.releaser(env.config_path)
+
+def _netbox_hooks(env: Env, source: str | None) -> tuple[Any, Any]:
+    """Reservation writer and releaser when the capacity source is NetBox, else (None, None)."""
+    if not _uses_netbox(env, source):
+        return None, None
+    from playbooks import reservations
+
+    return reservations.reserver(env.config_path), reservations.releaser(env.config_path)
 
 
 def run_step(env: Env, request_id: str, action: Action, *, by: str, at_text: str | None,
              document: Path | None, note: str | None, source: str | None = None,
              serials: dict[str, str] | None = None, mail: bool = True) -> None:
+    """Record a step, holding the request's lock (one writer per request on this machine)."""
+    with _locked(env, request_id, f"colo request advance {{rid}} {action.key}"):
+        _run_step(env, request_id, action, by=by, at_text=at_text, document=document, note=note,
+                  source=source, serials=serials, mail=mail)
+
+
+def _run_step(env: Env, request_id: str, action: Action, *, by: str, at_text: str | None,
+              document: Path | None, note: str | None, source: str | None = None,
+              serials: dict[str, str] | None = None, mail: bool = True) -> None:
     from playbooks import steps
 
     now = env.now()
@@ -318,6 +332,10 @@ def run_step(env: Env, request_id: str, action: Action, *, by: str, at_text: str
         _, releaser = _netbox_hooks_if_reserved(env, request_id, source)
         effects.append(steps.release_effect(action.state, releaser))
     elif action.state == "installed":
+        if _uses_netbox(env, source):  # registered in NetBox first, or units and power vanish
+            from playbooks.registration import registration_gaps
+
+            effects.append(steps.registered_effect(registration_gaps(env.config_path)))
         _, releaser = _netbox_hooks_if_reserved(env, request_id, source)
         effects.append(steps.release_effect("installed: the device replaces the reservation", releaser))
     if action.step in (6, 9) and mail:
@@ -339,9 +357,9 @@ def _netbox_hooks_if_reserved(env: Env, request_id: str, source: str | None) -> 
     res = env.store.read(request_id).reservation
     if res is None or not res.netbox_ids or res.released_at is not None:
         return None, None
-    from playbooks import registration
+    from playbooks import reservations
 
-    return None, registration.releaser(env.config_path)
+    return None, reservations.releaser(env.config_path)
 
 
 def _step_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -681,19 +699,30 @@ def apply_cmd(request_id: str, requests_dir: Path | None, config_path: Path | No
     from playbooks.requests import Verification
 
     env = Env(requests_dir, config_path)
-    rf = env.store.open(request_id)
-    req = rf.request
-    _registrable(req)
-    differences = verify_arrival(req, _parse_arrived(arrived))
-    if differences and not accept:
-        raise ColoError(f"{req.id}: what arrived differs from the request: {'; '.join(differences)}",
-                        "fix the request, or register anyway with --accept-difference REASON")
-    plan = plan_registration(req, handover=_handover(env, req, handover_date), config_path=config_path)
-    made = apply_plan(plan, config_path=config_path, echo=click.echo)
-    if differences or accept or req.verification is None:
-        rf.set("verification", Verification(differences=differences, override_reason=accept, verified_by=by))
-        rf.save()
+    with _locked(env, request_id, "colo request apply {rid}"):
+        rf = env.store.open(request_id)
+        req = rf.request
+        _registrable(req)
+        differences = verify_arrival(req, _parse_arrived(arrived))
+        if differences and not accept:
+            raise ColoError(f"{req.id}: what arrived differs from the request: {'; '.join(differences)}",
+                            "fix the request, or register anyway with --accept-difference REASON")
+        plan = plan_registration(req, handover=_handover(env, req, handover_date), config_path=config_path)
+        made = apply_plan(plan, config_path=config_path, echo=click.echo)
+        if differences or accept or req.verification is None:
+            rf.set("verification", Verification(differences=differences, override_reason=accept, verified_by=by))
+            rf.save()
     click.echo(f"{req.id}: {made} change(s) applied in NetBox")
+
+
+def _locked(env: Env, request_id: str, command: str) -> Any:
+    """The request's lock while running `command` (`{rid}` in it: the request id), so
+    two processes never write one request at once (playbooks/locks.py)."""
+    from playbooks.locks import request_lock
+    from playbooks.requests import normalise_id
+
+    rid = normalise_id(request_id)
+    return request_lock(env.store.root, rid, command.format(rid=rid))
 
 
 # --- withdrawal ------------------------------------------------------------------------------
@@ -746,9 +775,10 @@ def withdraw_request_cmd(by: str, at_text: str | None, document: Path | None, no
     def record(ctx: StepContext) -> None:
         ctx.file.set("withdrawal", Withdrawal(servers=servers, reasons=reason))
 
-    advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
-            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
-            note=note, effects=[record], config_path=env.config_path)
+    with _locked(env, req.id, "colo withdraw request {rid}"):
+        advance(env.store, req.id, resolve_action("withdrawal-request"), by=by,
+                at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document,
+                note=note, effects=[record], config_path=env.config_path)
     click.echo(f"{req.id}: withdrawal of {', '.join(servers)} requested; next: "
                f"colo withdraw approve {req.id} --by HEAD_OF_DIVISION")
 
@@ -760,9 +790,10 @@ def withdraw_approve_cmd(request_id: str, by: str, at_text: str | None, document
                          note: str | None, requests_dir: Path | None, config_path: Path | None) -> None:
     """Record the head of division's approval of a withdrawal."""
     env = Env(requests_dir, config_path)
-    advance(env.store, request_id, resolve_action("withdrawal-approve"), by=by,
-            at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note,
-            config_path=env.config_path)
+    with _locked(env, request_id, "colo withdraw approve {rid}"):
+        advance(env.store, request_id, resolve_action("withdrawal-approve"), by=by,
+                at=parse_at(at_text, env.tz, env.now()), now=env.now(), document=document, note=note,
+                config_path=env.config_path)
     click.echo(f"{request_id}: withdrawal approved; next: colo withdraw plan {request_id}, then apply")
 
 
@@ -797,10 +828,11 @@ def withdraw_apply_cmd(request_id: str, by: str, at_text: str | None, document: 
 
     env = Env(requests_dir, config_path)
     at = parse_at(at_text, env.tz, env.now())
-    _, plan = _withdrawal_plan(env, request_id, config_path)
-    made = apply_plan(plan, config_path=config_path, echo=click.echo)
-    advance(env.store, request_id, resolve_action("withdrawn"), by=by, at=at, now=env.now(),
-            document=document, note=note, config_path=env.config_path)
+    with _locked(env, request_id, "colo withdraw apply {rid}"):
+        _, plan = _withdrawal_plan(env, request_id, config_path)
+        made = apply_plan(plan, config_path=config_path, echo=click.echo)
+        advance(env.store, request_id, resolve_action("withdrawn"), by=by, at=at, now=env.now(),
+                document=document, note=note, config_path=env.config_path)
     click.echo(f"{request_id}: {made} change(s) applied in NetBox; state withdrawn")
 
 

@@ -31,3 +31,29 @@ class SourceError(ColoError):
     """The data source (NetBox, a file) cannot be read or written."""
 
     exit_code = 1
+
+
+class NetBoxHTTPError(SourceError):
+    """NetBox answered a request with an HTTP error status (4xx/5xx).
+
+    Carries what a caller needs to decide without parsing the message: the request's
+    method and path, the status and NetBox's parsed body (None when not JSON).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, method: str, path: str, status: int,
+                 body: object = None) -> None:
+        super().__init__(message, hint)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.body = body
+
+
+class WriteOutcomeUnknown(SourceError):
+    """A write was sent, but its answer was lost (connection dropped, timeout, a gateway's
+    502/504): NetBox may or may not have done it. Never re-send it blindly: re-read first."""
+
+    def __init__(self, message: str, hint: str | None = None, *, method: str, path: str) -> None:
+        super().__init__(message, hint)
+        self.method = method
+        self.path = path

@@ -8,7 +8,7 @@ Register (a request's servers):
   the placement's feeds (or, when a feed already feeds a PDU, to a free outlet of that
   PDU); inventory items for processor, RAM, motherboard, storage and PSU; a journal
   entry naming the request; the approval's rack reservation deleted (the device
-  replaces it).
+  replaces it; step 5 made it: playbooks/reservations.py).
 
 Identity: the serial number. A device is found by serial, never by name; a serial held
 by a device of another request is refused. A second apply finds everything in place
@@ -24,9 +24,15 @@ chose, named `hosting.vm_name` or the domain, with the tenant, vCPUs, memory, di
 the custom fields domain / request_id / bandwidth_mbps / handover_date, and a journal
 entry. Identity: the name on its cluster; one held by another request is refused.
 
-Withdraw: the device's cables are removed, it leaves its rack position (rack and
-position cleared, so its units and power are free in the next report), status
-`decommissioning`, and a journal entry records the withdrawal and its reasons.
+Withdraw: the device leaves its rack position (rack and position cleared, so its units
+and power are free in the next report), status `decommissioning`, its cables are
+removed, and a journal entry records the withdrawal and its reasons. Apply never puts
+a decommissioning device of the request back.
+
+Exactly once: every write is safe to repeat after any failure. A run never re-sends a
+write; the next run re-reads NetBox by natural keys (playbooks/identity.py) and writes
+only what is missing; two writers on one machine are kept apart by the request's lock
+(playbooks/locks.py).
 """
 
 from __future__ import annotations
@@ -36,9 +42,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
-from inventory.errors import ColoError, InputError
+from inventory.errors import ColoError, InputError, NetBoxHTTPError
 from inventory.netbox.writer import VM_DISK_MB_PER_GB
-from playbooks.requests import Placement, Request, Server
+from playbooks.identity import contacts_with_nip, create_once, request_reservations
+from playbooks.requests import Request, Server
 
 VM_TYPE = "virtualization.virtualmachine"
 PERSON_IN_CHARGE_ROLE = ("person-in-charge", "Penanggung Jawab (person in charge)")
@@ -132,74 +139,6 @@ def _plain(v: Any) -> Any:
     return v
 
 
-# --- reservations (step 5) ----------------------------------------------------------------
-
-def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[int | None, str]:
-    """The agency's tenant id (created in tenant group `opd` when missing), and what was done."""
-    slug = req.agency.tenant_slug()
-    rows = client.get_all("tenancy/tenants", {"slug": slug, "fields": "id,name,slug"})
-    hit = _one(rows, f"tenants with slug {slug!r}", slug=slug)
-    if hit is not None:
-        return hit["id"], "keep"
-    if dry_run:
-        return None, "create"
-    payload: dict[str, Any] = {"name": req.agency.unit_name[:100], "slug": slug,
-                               "description": f"{req.agency.address}"[:200]}
-    groups = client.get_all("tenancy/tenant-groups", {"slug": TENANT_GROUP, "fields": "id,slug"})
-    group = _one(groups, "tenant groups", slug=TENANT_GROUP)
-    if group is not None:
-        payload["group"] = group["id"]
-    created = client.write("post", "tenancy/tenants", payload, f"create tenant {slug}")
-    return created["id"], "create"
-
-
-def reserver(config_path: Any = None) -> Callable[[Request, Placement], list[int]]:
-    """Creates the approval's rack reservations in NetBox; returns their ids.
-
-    The placement's racks are NetBox rack ids (the snapshot was loaded from NetBox).
-    NetBox refuses units reserved already, so two approvals cannot hold the same units.
-    """
-    def create(req: Request, placement: Placement) -> list[int]:
-        from playbooks.commitments import reservation_description, reserved_units
-
-        client = _client(config_path)
-        user = client.current_user().get("id")
-        tenant_id, _ = ensure_tenant(client, req)
-        servers = {s.name: s for s in req.servers}
-        ids: list[int] = []
-        try:
-            for sp in placement.servers:
-                if not sp.rack.isdigit():
-                    raise InputError(f"{req.id}: rack {sp.rack!r} is not a NetBox rack id; run step 3 "
-                                     "against NetBox (--source netbox)")
-                units = reserved_units(sp.position, servers[sp.server].u_height)
-                row = client.write("post", "dcim/rack-reservations", {
-                    "rack": int(sp.rack), "units": units, "user": user, "tenant": tenant_id,
-                    "description": reservation_description(req, sp.server)[:200],
-                }, f"reserve units {units} of rack {sp.rack_name or sp.rack} for {req.id}")
-                ids.append(row["id"])
-        except Exception:
-            for rid in ids:  # all or nothing: no half-committed approval
-                client.write("delete", f"dcim/rack-reservations/{rid}", None)
-            raise
-        return ids
-    return create
-
-
-def releaser(config_path: Any = None) -> Callable[[list[int]], None]:
-    def release(ids: list[int]) -> None:
-        from inventory.errors import SourceError
-
-        client = _client(config_path)
-        for rid in ids:
-            try:
-                client.write("delete", f"dcim/rack-reservations/{rid}", None, f"delete reservation {rid}")
-            except SourceError as exc:
-                if "HTTP 404" not in str(exc):  # already gone: released is released
-                    raise
-    return release
-
-
 # --- the plan --------------------------------------------------------------------------------
 
 @dataclass
@@ -219,6 +158,9 @@ class Change:
     object_id: int | None = None
     ref: str | None = None  # the name later changes use to point at this object
     diff: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: a device found in place whose registration a run did not finish (its journal entry
+    #: is missing): apply checks its rack for an overlap as after creating it
+    recheck: bool = False
 
     def line(self) -> str:
         sign = {"create": "+", "update": "~", "delete": "-", "keep": "="}[self.action]
@@ -340,22 +282,26 @@ class Planner:
             manufacturer = self.by_slug("dcim/manufacturers", _slug(s.make), "manufacturer", {"name": s.make})
             dtype = self.device_type(manufacturer, s)
             device = self.device(s, sp, dtype, tenant, device_role)
+            found = self.plan.changes[-1]
             self.power(device, s, sp)
             self.inventory(device, s, item_roles)
             self.journal("dcim.device", device, s.name)
+            found.recheck = isinstance(device, int) and self.plan.changes[-1].action == "create"
         self.reservations()
         return self.plan
 
     # -- pieces ---------------------------------------------------------------------------
     def contact(self) -> int | Ref:
+        """The person in charge, by NIP. Two contacts with one NIP (two writers raced):
+        the earlier id is the contact; the later yields (its assignments move over)."""
         pic = self.req.person_in_charge
-        rows = self.client.get_all("tenancy/contacts", {"cf_nip": pic.nip,
-                                                        "fields": "id,name,phone,email,custom_fields"})
-        rows = [r for r in rows if (r.get("custom_fields") or {}).get("nip") == pic.nip]
+        rows = contacts_with_nip(self.client, pic.nip, "id,name,phone,email,custom_fields")
         want = {"name": pic.name, "phone": pic.phone, "email": pic.email}
         if rows:
             hit = rows[0]
             diff = {k: (hit.get(k), v) for k, v in want.items() if (hit.get(k) or "") != v}
+            for duplicate in rows[1:]:
+                self.yield_contact(duplicate, hit["id"])
             self.add(Change("contact", "update" if diff else "keep", f"{pic.name} (NIP {pic.nip})",
                             f"tenancy/contacts/{hit['id']}", {k: v for k, (_, v) in diff.items()},
                             object_id=hit["id"], diff=diff))
@@ -364,6 +310,26 @@ class Planner:
         self.add(Change("contact", "create", f"{pic.name} (NIP {pic.nip})", "tenancy/contacts",
                         {**want, "custom_fields": {"nip": pic.nip}}, ref=ref))
         return Ref(ref)
+
+    def yield_contact(self, duplicate: dict[str, Any], winner: int) -> None:
+        """A later contact with the same NIP: its assignments move to the winner (or go,
+        where the winner has the same one), then it is deleted."""
+        fields = {"fields": "id,object_type,object_id,role"}
+        theirs = self.client.get_all("tenancy/contact-assignments", {"contact_id": duplicate["id"], **fields})
+        ours = self.client.get_all("tenancy/contact-assignments", {"contact_id": winner, **fields})
+        held = {(a.get("object_type"), a.get("object_id"), _id(a.get("role"))) for a in ours}
+        label = f"{duplicate['name']} (NIP {self.req.person_in_charge.nip}, id {duplicate['id']})"
+        for a in theirs:
+            endpoint = f"tenancy/contact-assignments/{a['id']}"
+            if (a.get("object_type"), a.get("object_id"), _id(a.get("role"))) in held:
+                self.add(Change("contact assignment", "delete", f"{label} -> {a.get('object_type')} "
+                                f"{a.get('object_id')} (the contact {winner} has it)", endpoint, object_id=a["id"]))
+            else:
+                self.add(Change("contact assignment", "update", f"{label} -> {a.get('object_type')} "
+                                f"{a.get('object_id')}", endpoint, {"contact": winner}, object_id=a["id"],
+                                diff={"contact": (duplicate["id"], winner)}))
+        self.add(Change("contact", "delete", f"{label}: a duplicate; the earlier id {winner} stands",
+                        f"tenancy/contacts/{duplicate['id']}", object_id=duplicate["id"]))
 
     def assignment(self, tenant: Any, contact: Any, role: Any) -> None:
         label = f"{self.req.person_in_charge.name} -> tenant {self.req.agency.tenant_slug()}"
@@ -427,6 +393,11 @@ class Planner:
             if other and other != self.req.id:
                 raise InputError(f"serial {s.serial} is already registered as {hit['name']!r} "
                                  f"(device {hit['id']}) for {other}: one serial, one device")
+            if _plain(hit.get("status")) == "decommissioning":
+                raise ColoError(f"{self.req.id}: server {s.name} (S/N {s.serial}, device {hit['id']}) is withdrawn "
+                                "in NetBox (status decommissioning): apply does not register it again",
+                                "a withdrawal of this request ran (colo withdraw apply); a server that comes "
+                                "back is registered with a new request")
             diff, payload = _differences(want, hit)
             self.add(Change("device", "update" if diff else "keep", label, f"dcim/devices/{hit['id']}",
                             payload, object_id=hit["id"], diff=diff))
@@ -638,14 +609,17 @@ class Planner:
         return int(hit["id"])
 
     def reservations(self) -> None:
+        """The approval's rack reservations (recorded, or naming the request) are deleted."""
         res = self.req.reservation
         if res is None or res.released_at is not None:
             return
+        held = {int(r["id"]) for r in request_reservations(self.client, self.req)}
         for rid in res.netbox_ids:
             rows = self.client.get_all("dcim/rack-reservations", {"id": rid, "fields": "id"})
-            if any(r["id"] == rid for r in rows):
-                self.add(Change("rack reservation", "delete", f"{rid} (the device replaces it)",
-                                f"dcim/rack-reservations/{rid}", object_id=rid))
+            held |= {rid for r in rows if r["id"] == rid}
+        for rid in sorted(held):
+            self.add(Change("rack reservation", "delete", f"{rid} (the device replaces it)",
+                            f"dcim/rack-reservations/{rid}", object_id=rid))
 
 
 def _split(total: int | None, n: int) -> list[int | None]:
@@ -664,7 +638,12 @@ def plan_registration(req: Request, *, handover: date, client: Any = None, confi
 
 def apply_plan(plan: Plan, *, client: Any = None, config_path: Any = None,
                echo: Callable[[str], None] = lambda s: None) -> int:
-    """Apply the changes in order; returns how many were made. Refs resolve to new ids."""
+    """Apply the changes in order; returns how many were made. Refs resolve to new ids.
+
+    Nothing is ever re-sent: a write NetBox refuses or whose answer is lost stops the run
+    (after saying how far it got), and the next run plans again from what NetBox holds.
+    A create NetBox refuses because another writer just made the same object uses that
+    object (playbooks/identity.py)."""
     client = client or _client(config_path)
     ids: dict[str, int] = {}
 
@@ -678,27 +657,44 @@ def apply_plan(plan: Plan, *, client: Any = None, config_path: Any = None,
         return value
 
     made = 0
-    created_devices: list[tuple[int, Change]] = []
-    for change in plan.changes:
-        if change.action == "keep":
-            continue
-        payload = resolve(change.payload)
-        if change.action == "create":
-            row = client.write("post", change.endpoint, payload, f"create {change.kind} {change.label}")
-            if change.ref:
-                ids[change.ref] = row["id"]
-            if change.kind == "device":
-                created_devices.append((row["id"], change))
-                _check_race(client, row["id"], change, echo)
-        elif change.action == "update":
-            client.write("patch", change.endpoint, payload, f"update {change.kind} {change.label}")
-        elif change.action == "delete":
-            try:
-                client.write("delete", change.endpoint, None, f"delete {change.kind} {change.label}")
-            except Exception as exc:  # already gone is fine
-                if "HTTP 404" not in str(exc):
-                    raise
-        made += 1
+    pending = len(plan.pending)
+    try:
+        for change in plan.changes:
+            if change.action == "keep":
+                if change.recheck and change.object_id is not None:
+                    _check_race(client, change.object_id, change, echo)
+                continue
+            made += _apply_one(client, change, resolve(change.payload), ids, echo)
+    except ColoError:
+        if pending:
+            echo(f"{plan.request_id}: stopped after {made} of {pending} change(s)")
+        raise
+    return made
+
+
+def _apply_one(client: Any, change: Change, payload: Any, ids: dict[str, int],
+               echo: Callable[[str], None]) -> int:
+    """One change; returns 1 when NetBox was changed by it, 0 when another writer had."""
+    what = f"{change.action} {change.kind} {change.label}"
+    made = 1
+    if change.action == "create":
+        object_id, made_it = create_once(client, change.kind, change.endpoint, payload, what, echo)
+        made = int(made_it)
+        if change.ref:
+            ids[change.ref] = object_id
+        if change.kind == "device" and made_it:
+            _check_race(client, object_id, change, echo)
+    elif change.action == "update":
+        client.write("patch", change.endpoint, payload, what)
+        if change.kind == "device" and change.recheck and change.object_id is not None:
+            _check_race(client, change.object_id, change, echo)
+    elif change.action == "delete":
+        try:
+            client.write("delete", change.endpoint, None, what)
+        except NetBoxHTTPError as exc:
+            if exc.status != 404:  # already gone is fine
+                raise
+    if made:
         echo(change.line())
     return made
 
@@ -746,6 +742,42 @@ def _check_race(client: Any, device_id: int, change: Change, echo: Callable[[str
             echo(f"note: {other['name']} (id {other['id']}) overlaps {me['name']}; it is newer and yields")
 
 
+def registration_gaps(config_path: Any = None) -> Callable[[Request], list[str]]:
+    """What of a request `colo request apply` has not registered in NetBox (for step 8):
+    a server whose serial no device has, a hosting with no VM naming the request, or one
+    whose registration stopped before its journal entry (the last write of each)."""
+    def gaps(req: Request) -> list[str]:
+        nb = _client(config_path)
+        marker = f"[{req.id}] registered"
+        out: list[str] = []
+
+        def finished(object_type: str, object_id: int) -> bool:
+            rows = nb.get_all("extras/journal-entries", {"assigned_object_type": object_type,
+                                                         "assigned_object_id": object_id, "fields": "id,comments"})
+            return any(marker in (r.get("comments") or "") for r in rows)
+
+        for s in req.servers:
+            if not s.serial:
+                continue  # refused already: step 8 needs every serial
+            rows = [r for r in nb.get_all("dcim/devices", {"serial": s.serial, "fields": "id,serial"})
+                    if r.get("serial") == s.serial]
+            if not rows:
+                out.append(f"no device has the serial {s.serial} of server {s.name}")
+            elif not any(finished("dcim.device", r["id"]) for r in rows):
+                out.append(f"the registration of server {s.name} (S/N {s.serial}) did not finish")
+        if req.hosting is not None:
+            name = req.hosting.vm_name or req.domain
+            vms = [r for r in nb.get_all("virtualization/virtual-machines", {
+                "cf_request_id": req.id, "name": name, "fields": "id,name,custom_fields"})
+                if (r.get("custom_fields") or {}).get("request_id") == req.id and r.get("name") == name]
+            if not vms:
+                out.append(f"no virtual machine {name} has the request id {req.id} (its hosting)")
+            elif not any(finished(VM_TYPE, r["id"]) for r in vms):
+                out.append(f"the registration of its hosting ({vms[0]['name']}) did not finish")
+        return out
+    return gaps
+
+
 # --- withdrawal ---------------------------------------------------------------------------
 
 def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: Any = None,
@@ -770,12 +802,8 @@ def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: A
         if not rows:
             raise InputError(f"no NetBox device has serial {s.serial} ({s.name})")
         d = rows[0]
-        ports = client.get_all("dcim/power-ports", {"device_id": d["id"], "fields": "id,name,cable"})
-        for p in ports:
-            if p.get("cable") is not None:
-                cid = _id(p["cable"])
-                plan.changes.append(Change("cable", "delete", f"{d['name']} {p['name']} (cable {cid})",
-                                           f"dcim/cables/{cid}", object_id=cid))
+        # the device first: once it is decommissioning, an apply running meanwhile (another
+        # machine's copy of the request) refuses it instead of cabling it again
         want = {"status": "decommissioning", "rack": None, "position": None, "face": None}
         have = {"status": _plain(d.get("status")), "rack": _id(d.get("rack")),
                 "position": d.get("position"), "face": _plain(d.get("face")) or None}
@@ -783,6 +811,12 @@ def plan_withdrawal(req: Request, servers: list[str], reasons: str, *, client: A
         plan.changes.append(Change("device", "update" if diff else "keep", f"{d['name']} (S/N {s.serial})",
                                    f"dcim/devices/{d['id']}", {k: v for k, (_, v) in diff.items()},
                                    object_id=d["id"], diff=diff))
+        ports = client.get_all("dcim/power-ports", {"device_id": d["id"], "fields": "id,name,cable"})
+        for p in ports:
+            if p.get("cable") is not None:
+                cid = _id(p["cable"])
+                plan.changes.append(Change("cable", "delete", f"{d['name']} {p['name']} (cable {cid})",
+                                           f"dcim/cables/{cid}", object_id=cid))
         marker = f"[{req.id}] withdrawn"
         plan.changes.append(_journal_change(client, "dcim.device", d["id"], d["name"], marker,
                                             f"{marker}: {reasons}", "warning"))

@@ -8,7 +8,8 @@
   reservation (in NetBox when the source is NetBox; in the file model otherwise);
 - steps 6 and 9: e-mail the person in charge (step 9 copies the head of division), with
   the step's document attached (--document, or the one rendered when documents.auto is on);
-- step 7/8: serial numbers recorded, step 8 refuses servers without one;
+- step 7/8: serial numbers recorded, step 8 refuses servers without one, and with NetBox
+  as the source refuses until `colo request apply` has registered them there;
 - reject / cancel: release the reservation.
 """
 
@@ -77,6 +78,13 @@ def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
 
     loaded = open_snapshot()
     snapshot = apply_commitments(loaded.snapshot, requests_dir, config=config)
+    # the request's own NetBox reservations (an approval run whose answer was lost made
+    # them) hold its units for it, not against it: step 5 run again keeps its placement
+    from playbooks.identity import reservation_descriptions
+
+    own = reservation_descriptions(req)
+    snapshot = snapshot.model_copy(update={"reservations": [
+        r for r in snapshot.reservations if r.description not in own]})
     data = capacity_request_data(req)
     resolve_tenant(data, req, snapshot)
     if config.site:
@@ -240,17 +248,36 @@ def _still_valid(placement: Placement | None, report: Any, snapshot: Any) -> boo
 
 # --- release --------------------------------------------------------------------
 
-def release_effect(reason: str, releaser: Callable[[list[int]], None] | None = None) -> Effect:
+def release_effect(reason: str, releaser: Callable[[Request, list[int]], list[int]] | None = None) -> Effect:
+    """`releaser(request, ids)` deletes the NetBox reservations: those recorded and any
+    other naming the request; returns their ids."""
     def effect(ctx: StepContext) -> None:
-        res = ctx.file.request.reservation
+        req = ctx.file.request
+        res = req.reservation
         if res is None or res.released_at is not None:
             return
         if res.netbox_ids and releaser is not None:
-            releaser(res.netbox_ids)
-            ctx.messages.append(f"NetBox rack reservation(s) {', '.join(map(str, res.netbox_ids))} deleted")
+            released = releaser(req, res.netbox_ids)
+            ctx.messages.append(f"NetBox rack reservation(s) {', '.join(map(str, released))} deleted")
         ctx.file.set("reservation", res.model_copy(update={"released_at": ctx.transition.at,
                                                           "released_because": reason}))
         ctx.messages.append(f"committed capacity released ({reason})")
+    return effect
+
+
+# --- step 8: registered in NetBox first -----------------------------------------------
+
+def registered_effect(gaps: Callable[[Request], list[str]]) -> Effect:
+    """Step 8 with NetBox as the source refuses while `gaps(request)` finds the request's
+    servers or hosting not registered there: installation ends the commitment, and with
+    nothing in NetBox in its place the server's units and power would vanish from every
+    report."""
+    def effect(ctx: StepContext) -> None:
+        req = ctx.file.request
+        missing = gaps(req)
+        if missing:
+            raise InputError(f"{req.id}: not registered in NetBox yet: {'; '.join(missing)}",
+                             f"run `colo request apply {req.id} --by NAME` first, then record step 8")
     return effect
 
 

@@ -10,7 +10,9 @@ What NetBox already models is used as is; custom fields only add what it lacks:
   genset (object: the genset feeding a UPS), redundancy_group, other_loads_va; power
   panels (dcim.powerpanel) point at their UPS with `ups` (object);
 - virtualization hosts (dcim.device): vcpus, memory_gb, disk_gb (the host's capacity);
-- persons in charge (tenancy.contact): nip;
+- persons in charge (tenancy.contact): nip, which NetBox must keep unique (one person,
+  one contact; NetBox checks it before saving, racing writers settle it themselves:
+  playbooks/identity.py);
 - device roles, rack roles, the tenant group `opd` for agencies, inventory item roles
   for the hardware specification, the tag `colo-managed`, circuit type
   `internet-uplink`, cluster type `virtualization`.
@@ -45,6 +47,9 @@ class CF:
     description: str
     related: str | None = None
     choice_set: str | None = None
+    #: NetBox's "must be unique": checked by a read before each save (no database
+    #: constraint), so it refuses a second object made later, not one racing the first
+    unique: bool = False
 
 
 DEVICE = ("dcim.device",)
@@ -74,7 +79,8 @@ CUSTOM_FIELDS: tuple[CF, ...] = (
     CF("vcpus", "Host vCPUs", ("integer", "decimal"), DEVICE, "Virtualization host capacity: vCPUs"),
     CF("memory_gb", "Host memory (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: memory in GB"),
     CF("disk_gb", "Host disk (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: disk in GB"),
-    CF("nip", "NIP", ("text",), ("tenancy.contact",), "Civil servant ID (NIP) of the person in charge"),
+    CF("nip", "NIP", ("text",), ("tenancy.contact",), "Civil servant ID (NIP) of the person in charge",
+       unique=True),
 )
 
 # slug, name, colour
@@ -159,7 +165,7 @@ def ensure_conventions(client: NetBoxClient, rec: Reconciler) -> None:
     kinds = _slug_kinds()
     reads = {endpoint: "id,name,slug" for _, endpoint, _ in kinds}
     reads["extras/custom-field-choice-sets"] = "id,name,extra_choices,base_choices"
-    reads["extras/custom-fields"] = "id,name,type,object_types,related_object_type,choice_set"
+    reads["extras/custom-fields"] = "id,name,type,object_types,related_object_type,choice_set,unique"
     with ThreadPoolExecutor(max_workers=4) as pool:  # nine small independent reads
         futures = {ep: pool.submit(client.get_all, ep, {"fields": f}) for ep, f in reads.items()}
         existing = {ep: fut.result() for ep, fut in futures.items()}
@@ -204,6 +210,8 @@ def ensure_conventions(client: NetBoxClient, rec: Reconciler) -> None:
             wanted["related_object_type"] = cf.related
         if ctype in ("select", "multiselect"):
             wanted["choice_set"] = cs_ids[CHOICE_SET]
+        if cf.unique:
+            wanted["unique"] = True
         desired_cfs.append(Desired(
             cf.name, f"{cf.name} ({', '.join(cf.objects)}, {ctype})", wanted,
             {"name": cf.name, "type": ctype, "label": cf.label, "description": cf.description,

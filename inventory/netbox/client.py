@@ -13,7 +13,11 @@ either directly (`get_json`, `get_all`, `graphql`) or through `NetBoxClient.api`
   bound; writes are never retried (a retried POST could create twice);
 - counts every attempt in `requests_made` (retries included);
 - turns connection failures, timeouts, TLS failures and 401/403 answers into
-  `SourceError`, one line naming the problem and what to do, never the token.
+  `SourceError`, one line naming the problem and what to do, never the token;
+- raises typed errors callers decide on without parsing messages: `NetBoxHTTPError`
+  (method, path, status, body) for an error answer, and `WriteOutcomeUnknown` when a
+  write was sent but its answer never came (dropped connection, timeout, a gateway's
+  502/504): NetBox may or may not have done it, so it is never re-sent blindly.
 
 It is a custom adapter rather than urllib3's `Retry` so that retried attempts are
 counted too and GraphQL reads get the same policy as GET.
@@ -33,17 +37,24 @@ import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
 
-from inventory.errors import SourceError
+from inventory.errors import NetBoxHTTPError, SourceError, WriteOutcomeUnknown
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
 
-__all__ = ["NetBoxClient", "NetBoxSettings", "settings_from_env_and_file",
-           "MIN_NETBOX_VERSION", "auth_header", "SANDBOX_HINT"]
+__all__ = ["NetBoxClient", "NetBoxSettings", "settings_from_env_and_file", "NetBoxHTTPError",
+           "WriteOutcomeUnknown", "MIN_NETBOX_VERSION", "auth_header", "SANDBOX_HINT", "RERUN_HINT"]
 
 log = logging.getLogger(__name__)
 
 MIN_NETBOX_VERSION = (4, 2)
 SANDBOX_HINT = "Is it running? For the local sandbox: scripts/netbox-sandbox up"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: a gateway's answers that say nothing about whether NetBox behind it did the write
+GATEWAY_LOST_STATUSES = frozenset({502, 504})
+#: reasons of a connection failure that happen before a request is sent
+NOT_SENT_REASONS = frozenset({"connection refused", "host name not found", "no route to host",
+                              "network unreachable"})
+RERUN_HINT = ("nothing was sent again; running the same command again is safe: it re-reads NetBox "
+              "first and writes only what is missing")
 
 
 def auth_header(token: str) -> str:
@@ -146,13 +157,20 @@ class _ColoAdapter(HTTPAdapter):
                     log.debug("%s: %s, retry %d", where, type(exc).__name__, attempt)
                     c._sleep(c.backoff_s * (2 ** (attempt - 1)))
                     continue
+                reason = _reason(exc)
+                sent = not (isinstance(exc, requests.exceptions.ConnectTimeout) or reason in NOT_SENT_REASONS)
+                if not read and sent:  # the write left: whether NetBox did it is unknown
+                    raise WriteOutcomeUnknown(
+                        f"NetBox at {c.base_url} did not answer {where} within {c.settings.timeout_s:g} s"
+                        if is_timeout else
+                        f"NetBox at {c.base_url} dropped the connection during {where} ({reason})",
+                        RERUN_HINT, method=request.method or "", path=urlsplit(request.url or "").path) from None
                 if is_timeout:
                     raise SourceError(
                         f"NetBox at {c.base_url} did not answer {where} within "
                         f"{c.settings.timeout_s:g} s ({attempt} tries)",
                         "it may be overloaded or stuck; try again, or raise netbox.timeout_s "
                         "in the config file") from None
-                reason = _reason(exc)
                 if reason in ("connection reset", "connection closed by the server"):
                     raise SourceError(
                         f"NetBox at {c.base_url} dropped the connection during {where} ({reason})",
@@ -249,19 +267,28 @@ class NetBoxClient:
                 f"HTTP {response.status_code} with {ctype}, not JSON",
                 "check NETBOX_URL: it should be the NetBox base URL, e.g. http://127.0.0.1:8000") from None
 
-    def _raise_for(self, response: requests.Response, what: str) -> None:
+    def _raise_for(self, response: requests.Response, what: str, *, write: bool = False) -> None:
         code = response.status_code
         if code < 400:
             return
         detail = self.redact(_detail(response) or response.reason or "")
+        request = response.request
+        method = (request.method if request is not None else None) or ""
+        path = urlsplit((request.url if request is not None else None) or "").path
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        facts = {"method": method, "path": path, "status": code, "body": body}
         if code == 404:
-            raise SourceError(f"NetBox has no {what} (HTTP 404)",
-                              "check NETBOX_URL and that this NetBox version has that endpoint")
+            raise NetBoxHTTPError(f"NetBox has no {what} (HTTP 404)",
+                                  "check NETBOX_URL and that this NetBox version has that endpoint", **facts)
         if code >= 500:
-            raise SourceError(f"NetBox failed on {what} (HTTP {code}: {detail[:200]})",
-                              "a server error that persisted through retries; see NetBox's log, "
-                              "try again later")
-        raise SourceError(f"NetBox rejected {what} (HTTP {code}: {detail})")
+            hint = ("writes are not retried; running the same command again is safe: it re-reads NetBox "
+                    "first and writes only what is missing (if it persists, see NetBox's log)") if write else \
+                "a server error that persisted through retries; see NetBox's log, try again later"
+            raise NetBoxHTTPError(f"NetBox failed on {what} (HTTP {code}: {detail[:200]})", hint, **facts)
+        raise NetBoxHTTPError(f"NetBox rejected {what} (HTTP {code}: {detail})", **facts)
 
     # -- reads -----------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -361,11 +388,22 @@ class NetBoxClient:
 
     # -- writes (no retries: a repeated POST could create twice) ----------------------
     def write(self, method: str, path: str, payload: Any, what: str | None = None) -> Any:
-        """POST/PATCH/PUT/DELETE JSON; a refusal becomes SourceError naming `what`."""
+        """POST/PATCH/PUT/DELETE JSON. A refusal becomes `NetBoxHTTPError` naming `what`; a
+        write whose answer was lost becomes `WriteOutcomeUnknown` (never re-sent here)."""
         url = self.url(path)
-        label = what or f"{method.upper()} {urlsplit(url).path}"
-        response = self.http.request(method.upper(), url, json=payload)
-        self._raise_for(response, label)
+        where = f"{method.upper()} {urlsplit(url).path}"
+        label = what or where
+        try:
+            response = self.http.request(method.upper(), url, json=payload)
+        except WriteOutcomeUnknown as exc:
+            raise WriteOutcomeUnknown(f"{exc.args[0]} after the request was sent: whether NetBox did "
+                                      f"{label} is unknown", exc.hint, method=exc.method, path=exc.path) from None
+        if response.status_code in GATEWAY_LOST_STATUSES:
+            raise WriteOutcomeUnknown(
+                f"a gateway in front of NetBox at {self.base_url} answered {where} with HTTP "
+                f"{response.status_code}: whether NetBox did {label} is unknown", RERUN_HINT,
+                method=method.upper(), path=urlsplit(url).path)
+        self._raise_for(response, label, write=True)
         if response.status_code == 204 or not response.content:
             return None
         return self._json(response, label)

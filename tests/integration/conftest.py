@@ -173,3 +173,14 @@ def workflow_env(tmp_path: Path, site: str, netbox_env: dict[str, str]) -> dict[
     config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
                       f"  site: {site}\n  smtp:\n    enabled: false\n", encoding="utf-8")
     return {"COLO_CONFIG": str(config), "COLO_REQUESTS_DIR": "", "COLO_NOW": "", **netbox_env}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault sweeps' tally (tests/integration/test_exactly_once.py), in `make test`'s output."""
+    from tests.support.faultproxy import TALLY
+
+    if not TALLY:
+        return
+    terminalreporter.section("exactly once under faults (lost answer, HTTP 503) at every write")
+    for name, (tried, converged) in TALLY.items():
+        terminalreporter.write_line(f"{name}: {tried} write points tried, {converged} converged")

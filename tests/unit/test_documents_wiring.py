@@ -481,7 +481,7 @@ def test_auto_mode_refuses_before_netbox_is_changed(tmp_path: Path, monkeypatch:
     env["file"].write_text(text, encoding="utf-8")
     released: list[list[int]] = []
     effects = [steps.serials_effect({}, require_all=True),
-               steps.release_effect("installed", lambda ids: released.append(ids))]
+               steps.release_effect("installed", lambda req, ids: released.append(ids) or ids)]
     now = datetime(2026, 12, 31, 12, tzinfo=ZoneInfo("Asia/Makassar"))
     with pytest.raises(InputError, match=r"server simpus-app-01 has no psu"):
         advance(RequestStore(env["requests"]), RID, resolve_action("8"), by="Personil DC",
