@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from inventory.errors import InputError
 from inventory.model import (
+    INT_MAX,
     UPS,
     Cluster,
     ClusterHost,
@@ -395,8 +396,12 @@ def _generate(racks: int, devices: int, seed: int, sites: int, pdu_racks: int | 
         allocated_kbps = sum(int(d.custom_fields.get("bandwidth_mbps", 0)) * 1000
                              for d in device_list if d.site == site.key)
         main_kbps = max(2_000_000, allocated_kbps)
-        for n, (provider, kbps) in enumerate((("Telkom Indonesia", main_kbps),
-                                              ("Lintasarta", max(1_000_000, main_kbps // 2)))):
+        circuits: list[tuple[str, int]] = []
+        for provider, kbps in (("Telkom Indonesia", main_kbps), ("Lintasarta", max(1_000_000, main_kbps // 2))):
+            # a commit rate above NetBox's integer field is bought as several circuits
+            parts = -(-kbps // INT_MAX)
+            circuits += [(provider, kbps // parts + (1 if i < kbps % parts else 0)) for i in range(parts)]
+        for n, (provider, kbps) in enumerate(circuits):
             # circuit IDs are unique per provider in NetBox, so the site is part of the name
             uplinks.append(Uplink(key=f"{site.key}-uplink-{n + 1}",
                                   name=f"{site.key.upper()}-UPLINK-{n + 1}",
