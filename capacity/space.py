@@ -22,7 +22,6 @@ then only read them.
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Iterator, Literal
@@ -31,6 +30,7 @@ from capacity.policy import Policy
 from capacity.results import RackSpace
 from capacity.scan import DeviceScan, scan_devices
 from inventory.model import Rack, Snapshot
+from inventory.names import natural_key
 
 Mode = Literal["both", "front", "rear"]
 MODES: tuple[Mode, ...] = ("both", "front", "rear")
@@ -202,14 +202,6 @@ def _even_mask(n: int) -> int:
     if mask is None:
         mask = _EVEN[n] = int("01" * (n // 2 + 1), 2) & ((1 << n) - 1)
     return mask
-
-
-def natural_key(text: str) -> tuple:
-    """Sort `R2` before `R10`."""
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _DIGITS.split(text))
-
-
-_DIGITS = re.compile(r"(\d+)")
 
 
 def popcount(mask: int) -> int:
