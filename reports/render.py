@@ -169,7 +169,9 @@ class Dimension(Part):
     _v = field_validator("verdict", mode="before")(_verdict)
 
 
-class Placement(Part):
+class PlacementRow(Part):
+    """One server's spot as a document prints it (a row of the placement table)."""
+
     rank: int | None = None
     server: Text | None = None
     site: Text | None = None
@@ -230,7 +232,8 @@ class Document(BlankIsMissing):
 
 
 def _flatten_placements(v: Any) -> Any:
-    """Accept capacity.fit's candidates ({servers: [...]}, ranked by order) as flat rows."""
+    """Accept placement candidates as `FitReport.to_dict()` has them ({servers: [...]},
+    ranked by order) as flat rows."""
     if not isinstance(v, list):
         return v
     rows: list[Any] = []
@@ -261,7 +264,7 @@ class CapacityCheckDoc(Document):
     domain: Text | None = None
     verdict: Literal["fits", "does_not_fit"]
     dimensions: list[Dimension] = Field(min_length=1)
-    placements: list[Placement] = Field(default_factory=list)
+    placements: list[PlacementRow] = Field(default_factory=list)
     servers: list[Server] = Field(default_factory=list)
     hosting: Hosting | None = None
     checked_by: Signatory | None = None
@@ -301,7 +304,7 @@ class ApprovalDoc(Document):
     application_date: date | None = None
     servers: list[Server] = Field(default_factory=list)
     hosting: Hosting | None = None
-    placements: list[Placement] = Field(default_factory=list)
+    placements: list[PlacementRow] = Field(default_factory=list)
     conditions: list[Text] = Field(default_factory=list)
     approver: Signatory | None = None  # Administrator Bidang TIK
 
@@ -325,7 +328,7 @@ class ApprovalNoticeDoc(Document):
     approval_number: Text | None = None
     approval_date: date | None = None
     deliver_by: date | None = None
-    placements: list[Placement] = Field(default_factory=list)
+    placements: list[PlacementRow] = Field(default_factory=list)
     servers: list[Server] = Field(default_factory=list)
     sender: Signatory | None = None  # Pengelola TI
     notes: Text | None = None
@@ -391,7 +394,7 @@ MODELS: dict[str, type[Document]] = {
 
 
 def capacity_check_data(fit: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """The capacity_check contract from `capacity.fit.FitReport.to_dict()` plus the
+    """The capacity_check contract from `capacity.fit_result.FitReport.to_dict()` plus the
     document's own fields (document_number, date, agency, domain, checked_by, ...).
 
     Only the first-ranked candidate is shown: it is the one the request will take.
