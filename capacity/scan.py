@@ -5,20 +5,25 @@ At 200,000 devices the snapshot's objects are spread over hundreds of megabytes,
 pass over them costs more for the attributes it reads than for its arithmetic (cache
 misses). So every reader shares this one pass; cluster hosts are picked up on the way.
 Only the PDUs are found before it, by a pass reading one attribute (0.05 s), so that a
-port cabled to a PDU outlet is resolved to its PDU input where it is read.
+port cabled to a PDU outlet is resolved to its PDU input where it is read. The PDUs, their
+chains and the units on feeds are capacity/scan_power.py's; this module holds the pass
+over the devices and the space figures.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
-from inventory.model import Device, PowerFeed, Snapshot
+from capacity.scan_power import (
+    PduPorts, add_fixed_pdu_draws, add_netbox_pdu_draw, add_pdu_leaves, dangling_chains, feed_units, find_pdus,
+    free_outlets, link_pdus, no_draw_by_feed,
+)
+from inventory.model import Device, Snapshot
 
 Number = int | float
 
@@ -28,9 +33,7 @@ PASSIVE_ROLES = frozenset({
     "cable-manager", "blank", "blanking-panel", "shelf", "ups", "genset", "ats",
 })
 
-_NO_OUTLETS: dict[str, int] = {}
 _NO_TYPE: tuple[int, bool, bool, float | None] = (0, False, False, None)  # a device of an unknown type
-_outlets_of = attrgetter("power_outlets")
 
 
 @contextmanager
@@ -149,170 +152,31 @@ def scan_devices(snapshot: Snapshot) -> DeviceScan:
 
 def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     devices = snapshot.devices
-    pdus = _find_pdus(devices)
+    pdus = find_pdus(devices)
     dev = _device_pass(snapshot, pdus)
-    _link_pdus(pdus)
+    link_pdus(pdus)
     feeds = {f.key: f for f in snapshot.power_feeds}
-    _add_pdu_leaves(pdus, dev.patterns)
-    power = _feed_units(devices, feeds, pdus, dev.patterns)
-    _add_netbox_pdu_draw(pdus, power)
-    _add_fixed_pdu_draws(pdus, power)
+    add_pdu_leaves(pdus, dev.patterns)
+    power = feed_units(devices, feeds, pdus, dev.patterns)
+    add_netbox_pdu_draw(pdus, power)
+    add_fixed_pdu_draws(pdus, power)
     racks = snapshot.racks
     overlaps, outside = _overlaps(snapshot, dev)
     rack_front, rack_rear = _with_bays(dev)
     return DeviceScan(
         devices=devices, units=power.units, unit_devices=power.unit_devices,
-        no_draw_by_feed=_no_draw_by_feed(devices, dev.no_draw, pdus), nb_allocated=power.nb_allocated,
+        no_draw_by_feed=no_draw_by_feed(devices, dev.no_draw, pdus), nb_allocated=power.nb_allocated,
         no_draw=dev.no_draw, uncabled=dev.uncabled,
         power_devices_by_rack={racks[ri].key: n for ri, n in enumerate(dev.power_devices) if n},
-        cabled_feeds=power.cabled_feeds, dangling=_dangling(devices, pdus, power),
+        cabled_feeds=power.cabled_feeds, dangling=dangling_chains(devices, pdus, power),
         overlaps=overlaps, outside=outside,
         bandwidth_mbps_by_site=dict(dev.bw_by_site), invalid_bandwidth=dev.invalid_bw,
         rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=dev.nb_used,
         rack_weight_kg=dev.weight, rack_no_weight=dev.no_weight, host_status=dev.host_status,
         pdu_port_device=pdus.dev, pdu_port_feed=pdus.feed, pdu_port_up=pdus.up,
-        pdu_port_free=_free_outlets(pdus.outlet_input, pdus.outlet_taken, len(pdus.dev)),
+        pdu_port_free=free_outlets(pdus.outlet_input, pdus.outlet_taken, len(pdus.dev)),
         pdu_chain=pdus.children, device_feeds=power.device_feeds,
     )
-
-
-# --- the PDUs (devices with power outlets) and their ports -------------------------------
-
-
-@dataclass
-class _Pdus:
-    """The PDUs' power ports, in order (a port's index is its place in these lists), and
-    their outlets: what each outlet hangs from and whether something is cabled to it."""
-
-    dev: list[int] = field(default_factory=list)  # device index of the PDU
-    name: list[str] = field(default_factory=list)
-    alloc: list[int | None] = field(default_factory=list)
-    max: list[int | None] = field(default_factory=list)
-    feed: list[str | None] = field(default_factory=list)  # the feed the port is cabled to
-    ref: list[tuple[str, str] | None] = field(default_factory=list)  # or the outlet it is cabled to
-    # PDU device key -> outlet name -> outlet index; per outlet index, the PDU port feeding
-    # it (-1: none) and whether a port is cabled to it
-    outlet_maps: dict[str, dict[str, int]] = field(default_factory=dict)
-    outlet_input: list[int] = field(default_factory=list)
-    outlet_taken: bytearray = field(default_factory=bytearray)
-    # filled by _link_pdus
-    up: list[bool] = field(default_factory=list)  # the port feeds outlets of its PDU (an input)
-    parent: list[int] = field(default_factory=list)  # the port feeding the outlet it is cabled to
-    children: dict[int, list[int]] = field(default_factory=dict)  # input -> inputs on its outlets
-    orphans: list[tuple[str, str]] = field(default_factory=list)  # cabled outlets tied to no input
-    root: list[str | None] = field(default_factory=list)  # the feed it hangs from (None: dangling)
-
-    def input_of(self, device: str, outlet: str) -> int:
-        """The PDU port feeding an outlet (-1: tied to no input, or no such outlet)."""
-        oi = self.outlet_maps.get(device, _NO_OUTLETS).get(outlet, -1)
-        return self.outlet_input[oi] if oi >= 0 else -1
-
-
-def _find_pdus(devices: list[Device]) -> _Pdus:
-    """The PDUs' ports and outlets, before the main pass (a pass reading one attribute:
-    ~0.05 s at 200,000 devices), so that every outlet a consumer is cabled to resolves
-    to its PDU input during the main pass, whatever the order of the devices."""
-    pdus = _Pdus()
-    outlet_input = pdus.outlet_input
-    for di in [di for di, outlets in enumerate(map(_outlets_of, devices)) if outlets]:
-        d = devices[di]
-        base = len(pdus.dev)
-        by_name: dict[str, int] = {}
-        for k, p in enumerate(d.power_ports):
-            by_name[p.name] = base + k
-            pdus.dev.append(di)
-            pdus.name.append(p.name)
-            pdus.alloc.append(p.allocated_draw)
-            pdus.max.append(p.maximum_draw)
-            pdus.feed.append(p.feed)
-            o = p.outlet
-            pdus.ref.append(None if o is None else (o.device, o.name))
-        get = by_name.get
-        names: dict[str, int] = {}
-        for o in d.power_outlets:
-            names[o.name] = len(outlet_input)
-            outlet_input.append(get(o.power_port, -1))  # type: ignore[arg-type]
-        pdus.outlet_maps[d.key] = names
-    pdus.outlet_taken = bytearray(len(outlet_input))
-    return pdus
-
-
-def _link_pdus(pdus: _Pdus) -> None:
-    """Which PDU ports are inputs, what each port is cabled to, and the feed every port
-    hangs from (following chains of PDUs; None for a dangling chain or a loop)."""
-    npp = len(pdus.dev)
-    outlet_input, outlet_taken = pdus.outlet_input, pdus.outlet_taken
-    pdus.up = up = [False] * npp
-    for src in set(outlet_input):
-        if src >= 0:
-            up[src] = True
-    pdus.parent = parent = [-1] * npp
-    for i in range(npp):
-        ref = pdus.ref[i]
-        if ref is None:
-            continue
-        oi = pdus.outlet_maps[ref[0]].get(ref[1], -1)
-        if oi >= 0:
-            outlet_taken[oi] = 1
-        src = outlet_input[oi] if oi >= 0 else -1
-        parent[i] = src
-        if src < 0:
-            pdus.orphans.append(ref)
-        elif up[i]:
-            pdus.children.setdefault(src, []).append(i)
-
-    pdus.root = root = list(pdus.feed)
-    done = [ref is None for ref in pdus.ref]
-    for i in range(npp):
-        if done[i]:
-            continue
-        path: list[int] = []
-        on_path: set[int] = set()
-        j, value = i, None
-        while True:
-            if done[j]:
-                value = root[j]
-                break
-            if j in on_path:
-                break
-            path.append(j)
-            on_path.add(j)
-            j = parent[j]
-            if j < 0:
-                break
-        for k in path:
-            root[k] = value
-            done[k] = True
-
-
-def _add_pdu_leaves(pdus: _Pdus, patterns: dict[tuple[Hashable, ...], list[Any]]) -> None:
-    """PDU ports that feed no outlet are leaves of the PDU device itself: add them to the
-    consumers' attachment patterns."""
-    leaves: dict[int, tuple[list[Hashable], list[int], list[int]]] = {}
-    for i in range(len(pdus.dev)):
-        if pdus.up[i]:
-            continue
-        att: Hashable = pdus.feed[i]
-        if att is None:
-            att = pdus.parent[i]
-            if att == -1 and pdus.ref[i] is None:
-                continue  # not cabled
-        a = pdus.alloc[i]
-        atts, ds, nbs = leaves.setdefault(pdus.dev[i], ([], [], []))
-        atts.append(att)
-        ds.append(a or pdus.max[i] or 0)
-        nbs.append(a or 0)
-    for di, (atts, ds, nbs) in leaves.items():
-        key = tuple(atts)
-        rec = patterns.get(key)
-        if rec is None:
-            patterns[key] = [ds, nbs, [di]]
-            continue
-        sums, nsums, devs = rec
-        for k in range(len(ds)):
-            sums[k] += ds[k]
-            nsums[k] += nbs[k]
-        devs.append(di)
 
 
 # --- the one pass over every device -------------------------------------------------------
@@ -341,7 +205,7 @@ class _Devices:
     patterns: dict[tuple[Hashable, ...], list[Any]]
 
 
-def _device_pass(snapshot: Snapshot, pdus: _Pdus) -> _Devices:
+def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
     """Space, weight, bandwidth, cluster hosts and the power ports of every device, in
     one loop (at 200,000 devices reading the attributes is the cost: one pass only).
 
@@ -374,6 +238,7 @@ def _device_pass(snapshot: Snapshot, pdus: _Pdus) -> _Devices:
     bw_by_site: dict[str, float] = defaultdict(float)
     invalid_bw: list[int] = []
     maps_get = pdus.outlet_maps.get
+    no_outlets: dict[str, int] = {}  # of a device that is no PDU
     outlet_input, outlet_taken = pdus.outlet_input, pdus.outlet_taken
     wanted = {h.device for c in snapshot.clusters for h in c.hosts}
     host_status: dict[str, str] = {}
@@ -458,7 +323,7 @@ def _device_pass(snapshot: Snapshot, pdus: _Pdus) -> _Devices:
                 if o is None:
                     continue
                 # -1: the outlet is tied to no input port, or the device is no PDU
-                oi = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
+                oi = maps_get(o.device, no_outlets).get(o.name, -1)
                 if oi >= 0:
                     outlet_taken[oi] = 1
                     att = outlet_input[oi]
@@ -491,183 +356,6 @@ def _device_pass(snapshot: Snapshot, pdus: _Pdus) -> _Devices:
             devs.append(di)
     return _Devices(tinfo, rack_index, occ_front, occ_rear, nb_used, weight, no_weight, in_bay, conflicts,
                     power_devices, no_draw, uncabled, bw_by_site, invalid_bw, host_status, patterns)
-
-
-# --- from attachments to feeds --------------------------------------------------------------
-
-
-@dataclass
-class _Power:
-    """The consumers as units on feeds, and what NetBox and the findings need of them."""
-
-    units: list[list[tuple[Hashable, Number]]]
-    unit_devices: list[list[int] | None]
-    nb_allocated: dict[str, int]
-    cabled_feeds: set[str]
-    device_feeds: set[str]
-    nb_leaf: list[int]  # NetBox allocated of the leaf ports on a PDU input's outlets
-    load_leaf: list[int]  # this project's draw of the same
-    lost_inputs: set[int]  # PDU inputs with cabled outlets and no feed upstream
-    orphan_outlets: list[tuple[str, str]]  # cabled outlets tied to no input port
-
-
-def _feed_units(devices: list[Device], feeds: dict[str, PowerFeed], pdus: _Pdus,
-                patterns: dict[tuple[Hashable, ...], list[Any]]) -> _Power:
-    """Every attachment pattern as a unit of (feed, draw) items, PDU inputs followed up
-    to their feed; a unit on one side only of a rack fed on both keeps its devices (a
-    single-corded finding)."""
-    npp = len(pdus.dev)
-    root = pdus.root
-    power = _Power(units=[], unit_devices=[], nb_allocated=dict.fromkeys(feeds, 0), cabled_feeds=set(),
-                   device_feeds=set(), nb_leaf=[0] * npp, load_leaf=[0] * npp, lost_inputs=set(),
-                   orphan_outlets=list(pdus.orphans))
-    nb_leaf, load_leaf, nb_allocated = power.nb_leaf, power.load_leaf, power.nb_allocated
-    single_sided = _single_sided_test(feeds)
-    for key, (sums, nsums, devs) in patterns.items():
-        items: list[tuple[Hashable, Number]] = []
-        for att, draw, nb in zip(key, sums, nsums):
-            if att.__class__ is int:
-                if att < 0:
-                    continue  # an outlet tied to no input: reported below
-                nb_leaf[att] += nb  # type: ignore[index]
-                load_leaf[att] += draw  # type: ignore[index]
-                f = root[att]  # type: ignore[index]
-                if f is None:
-                    power.lost_inputs.add(att)  # type: ignore[arg-type]
-                    continue
-            else:
-                f = att  # type: ignore[assignment]
-                nb_allocated[f] += nb
-                power.cabled_feeds.add(f)
-                power.device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
-            items.append((f, draw))
-        if -1 in key:
-            for di in devs:
-                for p in devices[di].power_ports:
-                    o = p.outlet
-                    if o is not None and pdus.input_of(o.device, o.name) < 0:
-                        power.orphan_outlets.append((o.device, o.name))
-        if items:
-            power.units.append(items)
-            power.unit_devices.append(devs if single_sided([f for f, _ in items]) else None)
-    return power
-
-
-def _single_sided_test(feeds: dict[str, PowerFeed]) -> Callable[[list[str]], bool]:
-    """Whether a consumer on these feeds is on one side only of a rack fed on both sides."""
-    rack_sides: dict[str, set[str]] = defaultdict(set)
-    for f in feeds.values():
-        if f.rack is not None:
-            rack_sides[f.rack].add(f.type)
-    ab_group = {k: (f.rack if f.rack is not None and len(rack_sides[f.rack]) > 1 else None)
-                for k, f in feeds.items()}
-    feed_side = {k: f.type for k, f in feeds.items()}
-
-    def single_sided(fkeys: list[str]) -> bool:
-        if len(fkeys) == 1:
-            return ab_group[fkeys[0]] is not None
-        if len(fkeys) == 2:
-            g1, g2 = ab_group[fkeys[0]], ab_group[fkeys[1]]
-            if g1 == g2:
-                return g1 is not None and feed_side[fkeys[0]] == feed_side[fkeys[1]]
-            return g1 is not None or g2 is not None
-        seen: dict[Hashable, set[str]] = {}
-        for f in fkeys:
-            g = ab_group[f]
-            if g is not None:
-                seen.setdefault(g, set()).add(feed_side[f])
-        return any(len(v) == 1 for v in seen.values())
-
-    return single_sided
-
-
-def _no_draw_by_feed(devices: list[Device], no_draw: list[tuple[int, list[str]]], pdus: _Pdus
-                     ) -> dict[str, set[int]]:
-    """Which feeds carry a port without draw (rare: re-walk those devices only)."""
-    out: dict[str, set[int]] = defaultdict(set)
-    for di, missing_ports in no_draw:
-        names = set(missing_ports)
-        for p in devices[di].power_ports:
-            if p.name not in names:
-                continue
-            f = p.feed
-            if f is None and p.outlet is not None:
-                src = pdus.input_of(p.outlet.device, p.outlet.name)
-                f = pdus.root[src] if src >= 0 else None
-            if f is not None:
-                out[f].add(di)
-    return dict(out)
-
-
-def _add_netbox_pdu_draw(pdus: _Pdus, power: _Power) -> None:
-    """NetBox's allocated draw of the PDU inputs cabled to feeds, onto those feeds."""
-    nb_leaf = power.nb_leaf
-
-    def nb_pdu(port: int, _seen: set[int] | None = None) -> int:
-        # PowerPort.get_power_draw()['allocated'] line for line, seen-set included; the
-        # leaf ports on its outlets are already summed in nb_leaf (they have no outlets,
-        # so NetBox gives each `allocated_draw or 0` and never skips one)
-        a = pdus.alloc[port]
-        if a is not None or pdus.max[port] is not None:
-            return a or 0
-        base_seen = set(_seen) if _seen else set()
-        base_seen.add(port)
-        seen = set(base_seen)
-        total = nb_leaf[port]
-        for child in pdus.children.get(port, ()):
-            if child in seen:
-                continue
-            seen.add(child)
-            total += nb_pdu(child, seen)
-        return total
-
-    for i in range(len(pdus.dev)):
-        f = pdus.feed[i]
-        if f is not None:
-            power.cabled_feeds.add(f)
-            if pdus.up[i]:  # the PDU's other ports are leaves, counted with the patterns
-                power.nb_allocated[f] += nb_pdu(i)
-
-
-def _add_fixed_pdu_draws(pdus: _Pdus, power: _Power) -> None:
-    """PDU inputs with an explicit draw above what hangs off them: the excess is a fixed
-    draw of the PDU itself on its feed (consumers we know nothing of); it never moves."""
-    memo: dict[int, int] = {}
-
-    def contribution(port: int, visiting: set[int]) -> int:
-        if port in memo:
-            return memo[port]
-        if port in visiting:
-            return 0
-        visiting.add(port)
-        value = power.load_leaf[port] + sum(contribution(c, visiting)
-                                            for c in pdus.children.get(port, ()))
-        visiting.discard(port)
-        explicit = pdus.alloc[port] or pdus.max[port]
-        if explicit and explicit > value:
-            f = pdus.root[port]
-            if f is not None:
-                power.units.append([(f, explicit - value)])
-                power.unit_devices.append(None)
-            value = explicit
-        memo[port] = value
-        return value
-
-    for i in range(len(pdus.dev)):
-        if pdus.up[i] and (pdus.alloc[i] or pdus.max[i]):
-            contribution(i, set())
-
-
-def _dangling(devices: list[Device], pdus: _Pdus, power: _Power) -> list[tuple[int, list[str]]]:
-    """PDUs whose cabled outlets lead nowhere, with what of each leads to no feed."""
-    lost: dict[int, list[str]] = defaultdict(list)
-    for i in sorted(power.lost_inputs | {c for c in pdus.children if pdus.root[c] is None}):
-        lost[pdus.dev[i]].append(f"input {pdus.name[i]}")
-    if power.orphan_outlets:
-        dev_index = {d.key: n for n, d in enumerate(devices)}
-        for dk, oname in sorted(set(power.orphan_outlets)):
-            lost[dev_index[dk]].append(f"outlet {oname} (tied to no input port)")
-    return sorted(lost.items())
 
 
 # --- space --------------------------------------------------------------------------------
@@ -724,13 +412,3 @@ def _with_bays(dev: _Devices) -> tuple[list[int], list[int]]:
         if full or face != "front":
             rack_rear[ri] |= mask
     return rack_front, rack_rear
-
-
-def _free_outlets(outlet_input: list[int], taken: bytearray, ports: int) -> list[int]:
-    """Per PDU port, the outlets tied to it with nothing cabled to them."""
-    free = [0] * ports
-    for oi, src in enumerate(outlet_input):
-        if src >= 0 and not taken[oi]:
-            free[src] += 1
-    return free
-
