@@ -12,6 +12,8 @@ PDU inputs with a draw of their own, which NetBox then uses instead of the outle
 ports with both draws, with only a maximum, with nothing, and uncabled ports.
 
 Same arguments, same snapshot: every random choice comes from one `random.Random(seed)`.
+That is why this is one module of a little over 500 lines: the probabilities and the
+one sequence of draws that uses them cannot be read (or changed) apart.
 
     python -m inventory.synthetic --racks 10000 --devices 200000   # prints time and memory
 """
