@@ -77,7 +77,7 @@ class PlacementState:
 
 @dataclass
 class FeedOption:
-    """Feeds for one server, and the load and plugs they would add (from `feed_option`)."""
+    """Feeds for one server, and the load and plugs they would add (capacity/fit_server.py)."""
 
     feeds: tuple[FeedPower, ...]
     feed_inc: dict[str, tuple[float, float]]  # feed key -> (normal, failover)
