@@ -16,8 +16,8 @@ as NetBox's `get_available_units(rack_face=None, ignore_excluded_devices=True)` 
 them), so the percentage matches NetBox float for float.
 
 The masks are built once per snapshot (`build_space_index`) from the device scan shared
-with power and the findings (capacity/scan.py); placement queries (capacity/fit.py)
-then only read them.
+with power and the findings (capacity/scan.py); placement queries (capacity/fit.py and
+the fit_* modules) then only read them.
 """
 
 from __future__ import annotations

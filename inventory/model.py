@@ -35,7 +35,7 @@ Phase = Literal["single-phase", "three-phase"]
 FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
 
-# NetBox's limits (dcim/constants.py, the models' field types)
+# NetBox's limits (its rack constants and the models' field types)
 RACK_U_HEIGHT_MAX = 100  # RACK_U_HEIGHT_MAX
 DEVICE_TYPE_U_HEIGHT_MAX = 999.5  # DeviceType.u_height: DecimalField(max_digits=4, decimal_places=1)
 POSITION_MAX = RACK_U_HEIGHT_MAX + 0.5  # Device.position's MaxValueValidator
