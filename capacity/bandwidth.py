@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from capacity.committed import CommitmentScope
 from capacity.policy import Policy
 from capacity.scan import BANDWIDTH_FIELD, COUNTED_DEVICE_STATUSES, DeviceScan, bandwidth_value
 from capacity.results import SiteBandwidth, UplinkCapacity
@@ -52,12 +53,12 @@ def compute_bandwidth(snapshot: Snapshot, policy: Policy, scan: DeviceScan | Non
             if vm.bandwidth_mbps and vm.status in COUNTED_DEVICE_STATUSES:
                 allocated_mbps[c.site] = allocated_mbps.get(c.site, 0.0) + vm.bandwidth_mbps
 
-    rack_site = {r.key: r.site for r in snapshot.racks}
+    scope = CommitmentScope(snapshot)
     committed_mbps: dict[str, float] = defaultdict(float)
     for cm in snapshot.commitments:
         if cm.bandwidth_mbps <= 0:
             continue
-        site = cm.site or (rack_site.get(cm.rack) if cm.rack else None)
+        site = scope.site_of(cm)
         if site is not None:  # else a data-quality finding (commitment_unassigned)
             committed_mbps[site] += cm.bandwidth_mbps
 

@@ -1,4 +1,4 @@
-"""Exact bounds for the placement search of capacity/fit.py. Pure.
+"""Exact bounds for the placement search of capacity/fit_search.py. Pure.
 
 Placement candidates are ranked by the key (racks used, empty racks used, slack) and then
 by the rank of their anchor rack (the rack the first server goes into). The search visits
@@ -42,7 +42,7 @@ class RackCaps:
     """Upper bounds on how many of one request's servers a rack could take.
 
     `needs` carry half, whole, draw, dual, psus and req (full_depth, weight_kg), as
-    capacity.fit._Need does. Only the checks in `checks` limit the count.
+    capacity.fit_context.ServerNeed does. Only the checks in `checks` limit the count.
     """
 
     def __init__(self, needs: Sequence[Any], checks: frozenset[str], failover: bool) -> None:

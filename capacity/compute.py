@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from capacity.committed import CommitmentScope
 from capacity.policy import Policy
 from capacity.results import ClusterCapacity
-from inventory.model import Commitment, Snapshot
+from inventory.model import Snapshot
 
 #: VM statuses that hold their resources (NetBox VM status slugs).
 COUNTED_VM_STATUSES = frozenset({"active", "planned", "staged"})
@@ -20,39 +21,16 @@ def _r(x: float) -> float:
     return round(x, 3)
 
 
-def cluster_resolver(snapshot: Snapshot) -> Callable[[Commitment], str | None]:
-    """The cluster a commitment's hosting need is charged to: the one it names, else the
-    only cluster of its site (its own site, else its rack's); None when that is ambiguous."""
-    rack_site = {r.key: r.site for r in snapshot.racks}
-    by_site: dict[str, list[str]] = {}
-    for c in snapshot.clusters:
-        by_site.setdefault(c.site, []).append(c.key)
-
-    def resolve(cm: Commitment) -> str | None:
-        if cm.cluster is not None:
-            return cm.cluster
-        site = cm.site or (rack_site.get(cm.rack) if cm.rack else None)
-        candidates = by_site.get(site, []) if site else []
-        return candidates[0] if len(candidates) == 1 else None
-
-    return resolve
-
-
-def commitment_cluster(snapshot: Snapshot, cm: Commitment) -> str | None:
-    """`cluster_resolver` for one commitment."""
-    return cluster_resolver(snapshot)(cm)
-
-
 def compute_clusters(snapshot: Snapshot, policy: Policy,
                      host_status: Mapping[str, str] | None = None) -> dict[str, ClusterCapacity]:
     """Capacity, used and free vCPUs, memory (GB) and disk (GB) of every cluster.
 
     capacity = (sum over serving hosts - the largest host per resource when N+1 is on and
     there are at least 2 hosts) x that resource's overcommit; used = counted VMs +
-    commitments naming the cluster (or, naming none, the site's only cluster). The
+    commitments charged to it (capacity/committed.py). The
     largest serving host's vCPUs and memory are kept too: one VM cannot outgrow one host.
     """
-    resolve = cluster_resolver(snapshot)
+    scope = CommitmentScope(snapshot)
     status = host_status
     if status is None:
         hosts_wanted = {h.device for c in snapshot.clusters for h in c.hosts}
@@ -63,7 +41,7 @@ def compute_clusters(snapshot: Snapshot, policy: Policy,
     for cm in snapshot.commitments:
         if not (cm.vcpus or cm.memory_gb or cm.disk_gb):
             continue
-        target = resolve(cm)
+        target = scope.cluster_of(cm)
         if target is None:
             continue  # a data-quality finding (commitment_unassigned)
         acc = extra.setdefault(target, [0.0, 0.0, 0.0])

@@ -16,7 +16,7 @@ Pure: a snapshot in, a list of `Finding` out. The kinds (see docs/capacity-rules
 
 from __future__ import annotations
 
-from capacity.compute import cluster_resolver
+from capacity.committed import CommitmentScope
 from capacity.scan import BANDWIDTH_FIELD, DeviceScan, gc_paused, scan_devices
 from capacity.results import Finding
 from inventory.model import Device, Snapshot
@@ -132,18 +132,17 @@ def _findings(snapshot: Snapshot, scan: DeviceScan) -> list[Finding]:
 def _commitment_findings(snapshot: Snapshot) -> list[Finding]:
     if not snapshot.commitments:
         return []
-    rack_site = {r.key: r.site for r in snapshot.racks}
-    resolve = cluster_resolver(snapshot)
+    scope = CommitmentScope(snapshot)
     out = []
     for cm in snapshot.commitments:
-        site = cm.site or (rack_site.get(cm.rack) if cm.rack else None)
+        site = scope.site_of(cm)
         if cm.bandwidth_mbps > 0 and site is None:
             out.append(Finding(
                 kind="commitment_unassigned", severity="warning",
                 object=f"request {cm.request_id}",
                 message=f"commits {cm.bandwidth_mbps} Mbps but names no site or rack: "
                         "counted against no site's bandwidth", site=None))
-        if (cm.vcpus or cm.memory_gb or cm.disk_gb) and resolve(cm) is None:
+        if (cm.vcpus or cm.memory_gb or cm.disk_gb) and scope.cluster_of(cm) is None:
             out.append(Finding(
                 kind="commitment_unassigned", severity="warning",
                 object=f"request {cm.request_id}",

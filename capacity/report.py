@@ -14,7 +14,6 @@ approved, not installed requests hold on its feeds.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
@@ -22,30 +21,7 @@ from typing import Any
 from capacity.power import SUPPLYING_FEED_STATUSES
 from capacity.results import CapacityResult
 from inventory.model import Snapshot
-
-REPORT_SECTIONS = ("racks", "feeds", "ups", "gensets", "uplinks", "bandwidth", "clusters", "sites", "findings")
-
-
-def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort `R2` before `R10`."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
-
-
-def select_sites(snapshot: Snapshot, wanted: list[str] | tuple[str, ...] | None) -> set[str]:
-    """Site keys matching slugs or names (case-insensitive); all sites when none wanted."""
-    from inventory.errors import InputError
-
-    if not wanted:
-        return {s.key for s in snapshot.sites}
-    chosen: set[str] = set()
-    for w in wanted:
-        matches = {s.key for s in snapshot.sites if w.lower() in (s.slug.lower(), s.name.lower(), s.key.lower())}
-        if not matches:
-            known = ", ".join(sorted(s.slug for s in snapshot.sites)) or "none"
-            raise InputError(f"unknown site {w!r} (known sites: {known})")
-        chosen |= matches
-    return chosen
-
+from inventory.names import natural_key
 
 def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | None = None) -> dict[str, Any]:
     """Assemble every section; `sites` (site keys) restricts the rows."""

@@ -150,7 +150,7 @@ class ClusterCapacity:
     vcpus_free: float
     memory_gb_free: float
     disk_gb_free: float
-    # the largest serving host: one VM runs on one host (capacity/fit.py, hosting)
+    # the largest serving host: one VM runs on one host (capacity/fit_dimensions.py, hosting)
     largest_host_vcpus: float = 0.0
     largest_host_memory_gb: float = 0.0
 

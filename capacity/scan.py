@@ -5,7 +5,9 @@ At 200,000 devices the snapshot's objects are spread over hundreds of megabytes,
 pass over them costs more for the attributes it reads than for its arithmetic (cache
 misses). So every reader shares this one pass; cluster hosts are picked up on the way.
 Only the PDUs are found before it, by a pass reading one attribute (0.05 s), so that a
-port cabled to a PDU outlet is resolved to its PDU input where it is read.
+port cabled to a PDU outlet is resolved to its PDU input where it is read. The PDUs, their
+chains and the units on feeds are capacity/scan_power.py's; this module holds the pass
+over the devices and the space figures.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
+from capacity.scan_power import (
+    PduPorts, add_fixed_pdu_draws, add_netbox_pdu_draw, add_pdu_leaves, dangling_chains, feed_units, find_pdus,
+    free_outlets, link_pdus, no_draw_by_feed,
+)
 from inventory.model import Device, Snapshot
 
 Number = int | float
@@ -28,8 +33,7 @@ PASSIVE_ROLES = frozenset({
     "cable-manager", "blank", "blanking-panel", "shelf", "ups", "genset", "ats",
 })
 
-_NO_OUTLETS: dict[str, int] = {}
-_outlets_of = attrgetter("power_outlets")
+_NO_TYPE: tuple[int, bool, bool, float | None] = (0, False, False, None)  # a device of an unknown type
 
 
 @contextmanager
@@ -148,81 +152,96 @@ def scan_devices(snapshot: Snapshot) -> DeviceScan:
 
 def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     devices = snapshot.devices
+    pdus = find_pdus(devices)
+    dev = _device_pass(snapshot, pdus)
+    link_pdus(pdus)
     feeds = {f.key: f for f in snapshot.power_feeds}
+    add_pdu_leaves(pdus, dev.patterns)
+    power = feed_units(devices, feeds, pdus, dev.patterns)
+    add_netbox_pdu_draw(pdus, power)
+    add_fixed_pdu_draws(pdus, power)
+    racks = snapshot.racks
+    overlaps, outside = _overlaps(snapshot, dev)
+    rack_front, rack_rear = _with_bays(dev)
+    return DeviceScan(
+        devices=devices, units=power.units, unit_devices=power.unit_devices,
+        no_draw_by_feed=no_draw_by_feed(devices, dev.no_draw, pdus), nb_allocated=power.nb_allocated,
+        no_draw=dev.no_draw, uncabled=dev.uncabled,
+        power_devices_by_rack={racks[ri].key: n for ri, n in enumerate(dev.power_devices) if n},
+        cabled_feeds=power.cabled_feeds, dangling=dangling_chains(devices, pdus, power),
+        overlaps=overlaps, outside=outside,
+        bandwidth_mbps_by_site=dict(dev.bw_by_site), invalid_bandwidth=dev.invalid_bw,
+        rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=dev.nb_used,
+        rack_weight_kg=dev.weight, rack_no_weight=dev.no_weight, host_status=dev.host_status,
+        pdu_port_device=pdus.dev, pdu_port_feed=pdus.feed, pdu_port_up=pdus.up,
+        pdu_port_free=free_outlets(pdus.outlet_input, pdus.outlet_taken, len(pdus.dev)),
+        pdu_chain=pdus.children, device_feeds=power.device_feeds,
+    )
 
-    # --- the one pass over every device ------------------------------------------------
+
+# --- the one pass over every device -------------------------------------------------------
+
+
+@dataclass
+class _Devices:
+    """What the pass over the devices gathers; per rack index for the rack lists."""
+
+    tinfo: dict[str, tuple[int, bool, bool, float | None]]  # type -> (half units, full depth, counted, weight)
+    rack_index: dict[str, int]
+    occ_front: list[int]  # devices in no bay (what overlaps are checked on)
+    occ_rear: list[int]
+    nb_used: list[int]  # as NetBox's get_utilization counts
+    weight: list[float | None]
+    no_weight: list[int]
+    in_bay: list[tuple[int, int, bool, str | None]]  # child devices given a position
+    conflicts: set[int]  # racks where two devices in no bay share a half unit
+    power_devices: list[int]  # devices in the rack that need power
+    no_draw: list[tuple[int, list[str]]]
+    uncabled: list[int]
+    bw_by_site: dict[str, float]
+    invalid_bw: list[int]
+    host_status: dict[str, str]
+    # attachments -> [draws, NetBox allocated draws, device indices]
+    patterns: dict[tuple[Hashable, ...], list[Any]]
+
+
+def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
+    """Space, weight, bandwidth, cluster hosts and the power ports of every device, in
+    one loop (at 200,000 devices reading the attributes is the cost: one pass only).
+
+    Consumers are gathered by where their ports attach: a feed key (cabled directly) or
+    the index of the PDU input feeding the outlet (int; -1: an outlet tied to no input).
+    """
+    devices = snapshot.devices
     # Per type: (half units, full depth, counted by NetBox's utilization, weight).
     tinfo: dict[str, tuple[int, bool, bool, float | None]] = {
         t.key: (int(round(t.u_height * 2)), t.is_full_depth, not t.exclude_from_utilization,
                 t.weight_kg)
         for t in snapshot.device_types}
-    no_type: tuple[int, bool, bool, float | None] = (0, False, False, None)
+    no_type = _NO_TYPE
     ones = [(1 << n) - 1 for n in range(max((t[0] for t in tinfo.values()), default=0) + 1)]
     rack_index: dict[str, int] = {}
     for n, r in enumerate(snapshot.racks):
         rack_index[r.key] = n
     nracks = len(rack_index)
-    # occupancy of devices in no bay (what overlaps are checked on), NetBox's used units,
-    # known weight and devices without weight, per rack index
     occ_front = [0] * nracks
     occ_rear = [0] * nracks
     nb_used = [0] * nracks
     weight: list[float | None] = [None] * nracks
     no_weight = [0] * nracks
-    in_bay: list[tuple[int, int, bool, str | None]] = []  # child devices given a position
+    in_bay: list[tuple[int, int, bool, str | None]] = []
     conflicts: set[int] = set()
     needs_by_role: dict[str, bool] = {}
-    power_devices = [0] * nracks  # devices in the rack that need power
+    power_devices = [0] * nracks
     no_draw: list[tuple[int, list[str]]] = []
     uncabled: list[int] = []
     bw_by_site: dict[str, float] = defaultdict(float)
     invalid_bw: list[int] = []
-    # the PDUs' ports, in order, and what each outlet hangs from
-    pdu_dev: list[int] = []
-    pdu_name: list[str] = []
-    pdu_alloc: list[int | None] = []
-    pdu_max: list[int | None] = []
-    pdu_feed: list[str | None] = []
-    pdu_ref: list[tuple[str, str] | None] = []
-    # PDU device key -> outlet name -> outlet index; per outlet index, the PDU port feeding
-    # it (-1: none) and whether a port is cabled to it
-    outlet_maps: dict[str, dict[str, int]] = {}
-    maps_get = outlet_maps.get
-    outlet_input: list[int] = []
-    # The PDUs first (a pass reading one attribute: ~0.05 s at 200,000 devices), so that
-    # every outlet a consumer is cabled to resolves to its PDU input during the main pass,
-    # whatever the order of the devices.
-    for di in [di for di, outlets in enumerate(map(_outlets_of, devices)) if outlets]:
-        d = devices[di]
-        base = len(pdu_dev)
-        by_name: dict[str, int] = {}
-        for k, p in enumerate(d.power_ports):
-            by_name[p.name] = base + k
-            pdu_dev.append(di)
-            pdu_name.append(p.name)
-            pdu_alloc.append(p.allocated_draw)
-            pdu_max.append(p.maximum_draw)
-            pdu_feed.append(p.feed)
-            o = p.outlet
-            pdu_ref.append(None if o is None else (o.device, o.name))
-        get = by_name.get
-        names: dict[str, int] = {}
-        for o in d.power_outlets:
-            names[o.name] = len(outlet_input)
-            outlet_input.append(get(o.power_port, -1))  # type: ignore[arg-type]
-        outlet_maps[d.key] = names
-    outlet_taken = bytearray(len(outlet_input))
-
-    def input_of(device: str, outlet: str) -> int:
-        """The PDU port feeding an outlet (-1: tied to no input, or no such outlet)."""
-        oi = maps_get(device, _NO_OUTLETS).get(outlet, -1)
-        return outlet_input[oi] if oi >= 0 else -1
-
+    maps_get = pdus.outlet_maps.get
+    no_outlets: dict[str, int] = {}  # of a device that is no PDU
+    outlet_input, outlet_taken = pdus.outlet_input, pdus.outlet_taken
     wanted = {h.device for c in snapshot.clusters for h in c.hosts}
-    host_status: dict[str, str] = {}  # cluster hosts' statuses
-    # Consumers are gathered by where their ports attach: a feed key (cabled directly) or
-    # the index of the PDU input feeding the outlet (int; -1: an outlet tied to no input).
-    # attachments -> [draws, NetBox allocated draws, device indices]
+    host_status: dict[str, str] = {}
     patterns: dict[tuple[Hashable, ...], list[Any]] = {}
     patterns_get = patterns.get
 
@@ -304,7 +323,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                 if o is None:
                     continue
                 # -1: the outlet is tied to no input port, or the device is no PDU
-                oi = maps_get(o.device, _NO_OUTLETS).get(o.name, -1)
+                oi = maps_get(o.device, no_outlets).get(o.name, -1)
                 if oi >= 0:
                     outlet_taken[oi] = 1
                     att = outlet_input[oi]
@@ -335,290 +354,61 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
                     sums[k] += ds[k]
                     nsums[k] += nbs[k]
             devs.append(di)
+    return _Devices(tinfo, rack_index, occ_front, occ_rear, nb_used, weight, no_weight, in_bay, conflicts,
+                    power_devices, no_draw, uncabled, bw_by_site, invalid_bw, host_status, patterns)
+
+
+# --- space --------------------------------------------------------------------------------
+
+
+def _overlaps(snapshot: Snapshot, dev: _Devices
+              ) -> tuple[list[tuple[int, int, list[tuple[int, int]]]], list[int]]:
+    """Devices sharing a half unit on a face, and devices outside their rack's units:
+    only the racks where the pass saw it happen are walked again."""
     racks = snapshot.racks
-    power_devices_by_rack = {racks[ri].key: n for ri, n in enumerate(power_devices) if n}
-
-    # --- the PDUs (devices with power outlets) and their ports ---------------------------
-    npp = len(pdu_dev)
-    pdu_up = [False] * npp  # the port feeds outlets of its PDU
-    for src in set(outlet_input):
-        if src >= 0:
-            pdu_up[src] = True
-    pdu_parent = [-1] * npp
-    pdu_children: dict[int, list[int]] = {}  # PDU input -> PDU inputs on its outlets
-    pdu_orphans: list[tuple[str, str]] = []  # cabled outlets tied to no input port
-    for i in range(npp):
-        ref = pdu_ref[i]
-        if ref is None:
-            continue
-        oi = outlet_maps[ref[0]].get(ref[1], -1)
-        if oi >= 0:
-            outlet_taken[oi] = 1
-        src = outlet_input[oi] if oi >= 0 else -1
-        pdu_parent[i] = src
-        if src < 0:
-            pdu_orphans.append(ref)
-        elif pdu_up[i]:
-            pdu_children.setdefault(src, []).append(i)
-
-    # the feed each PDU port hangs from (None: dangling, or a loop of PDUs)
-    pdu_root: list[str | None] = list(pdu_feed)
-    done = [ref is None for ref in pdu_ref]
-    for i in range(npp):
-        if done[i]:
-            continue
-        path: list[int] = []
-        on_path: set[int] = set()
-        j, value = i, None
-        while True:
-            if done[j]:
-                value = pdu_root[j]
-                break
-            if j in on_path:
-                break
-            path.append(j)
-            on_path.add(j)
-            j = pdu_parent[j]
-            if j < 0:
-                break
-        for k in path:
-            pdu_root[k] = value
-            done[k] = True
-
-    nb_leaf = [0] * npp  # NetBox allocated of the leaf ports on a PDU input's outlets
-    load_leaf = [0] * npp  # this project's draw of the same
-    nb_allocated: dict[str, int] = dict.fromkeys(feeds, 0)
-    cabled_feeds: set[str] = set()
-    device_feeds: set[str] = set()
-    no_draw_by_feed: dict[str, set[int]] = defaultdict(set)
-    def attach(di: int, atts: list[Hashable], ds: list[int], nbs: list[int]) -> None:
-        key = tuple(atts)
-        rec = patterns.get(key)
-        if rec is None:
-            patterns[key] = [ds, nbs, [di]]
-            return
-        sums, nsums, devs = rec
-        for k in range(len(ds)):
-            sums[k] += ds[k]
-            nsums[k] += nbs[k]
-        devs.append(di)
-
-    # PDU ports that feed no outlet are leaves of the PDU device itself
-    pdu_leaves: dict[int, tuple[list[Hashable], list[int], list[int]]] = {}
-    for i in range(npp):
-        if pdu_up[i]:
-            continue
-        att: Hashable = pdu_feed[i]
-        if att is None:
-            att = pdu_parent[i]
-            if att == -1 and pdu_ref[i] is None:
-                continue  # not cabled
-        a = pdu_alloc[i]
-        atts, ds, nbs = pdu_leaves.setdefault(pdu_dev[i], ([], [], []))
-        atts.append(att)
-        ds.append(a or pdu_max[i] or 0)
-        nbs.append(a or 0)
-    for di, (atts, ds, nbs) in pdu_leaves.items():
-        attach(di, atts, ds, nbs)
-
-    # --- from attachments to feeds ------------------------------------------------------
-    # feeds on racks with both sides: a consumer on one side only of such a rack is a
-    # finding (single-corded)
-    rack_sides: dict[str, set[str]] = defaultdict(set)
-    for f in feeds.values():
-        if f.rack is not None:
-            rack_sides[f.rack].add(f.type)
-    ab_group = {k: (f.rack if f.rack is not None and len(rack_sides[f.rack]) > 1 else None)
-                for k, f in feeds.items()}
-    feed_side = {k: f.type for k, f in feeds.items()}
-
-    def single_sided(fkeys: list[str]) -> bool:
-        if len(fkeys) == 1:
-            return ab_group[fkeys[0]] is not None
-        if len(fkeys) == 2:
-            g1, g2 = ab_group[fkeys[0]], ab_group[fkeys[1]]
-            if g1 == g2:
-                return g1 is not None and feed_side[fkeys[0]] == feed_side[fkeys[1]]
-            return g1 is not None or g2 is not None
-        seen: dict[Hashable, set[str]] = {}
-        for f in fkeys:
-            g = ab_group[f]
-            if g is not None:
-                seen.setdefault(g, set()).add(feed_side[f])
-        return any(len(v) == 1 for v in seen.values())
-
-    units: list[list[tuple[Hashable, Number]]] = []
-    unit_devices: list[list[int] | None] = []
-    orphan_outlets: list[tuple[str, str]] = list(pdu_orphans)
-    lost_inputs: set[int] = set()  # PDU inputs with cabled outlets and no feed upstream
-    for key, (sums, nsums, devs) in patterns.items():
-        items: list[tuple[Hashable, Number]] = []
-        for att, draw, nb in zip(key, sums, nsums):
-            if att.__class__ is int:
-                if att < 0:
-                    continue  # an outlet tied to no input: reported below
-                nb_leaf[att] += nb  # type: ignore[index]
-                load_leaf[att] += draw  # type: ignore[index]
-                f = pdu_root[att]  # type: ignore[index]
-                if f is None:
-                    lost_inputs.add(att)  # type: ignore[arg-type]
-                    continue
-            else:
-                f = att  # type: ignore[assignment]
-                nb_allocated[f] += nb
-                cabled_feeds.add(f)
-                device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
-            items.append((f, draw))
-        if -1 in key:
-            for di in devs:
-                for p in devices[di].power_ports:
-                    o = p.outlet
-                    if o is not None and input_of(o.device, o.name) < 0:
-                        orphan_outlets.append((o.device, o.name))
-        if items:
-            units.append(items)
-            unit_devices.append(devs if single_sided([f for f, _ in items]) else None)
-    if no_draw:
-        # which feeds carry a port without draw (rare: re-walk those devices only)
-        for di, missing_ports in no_draw:
-            names = set(missing_ports)
-            for p in devices[di].power_ports:
-                if p.name not in names:
-                    continue
-                f = p.feed
-                if f is None and p.outlet is not None:
-                    src = input_of(p.outlet.device, p.outlet.name)
-                    f = pdu_root[src] if src >= 0 else None
-                if f is not None:
-                    no_draw_by_feed[f].add(di)
-
-    # --- NetBox's allocated draw of the PDU inputs cabled to feeds ---------------------
-    def nb_pdu(port: int, _seen: set[int] | None = None) -> int:
-        # PowerPort.get_power_draw()['allocated'] line for line, seen-set included; the
-        # leaf ports on its outlets are already summed in nb_leaf (they have no outlets,
-        # so NetBox gives each `allocated_draw or 0` and never skips one)
-        a = pdu_alloc[port]
-        if a is not None or pdu_max[port] is not None:
-            return a or 0
-        base_seen = set(_seen) if _seen else set()
-        base_seen.add(port)
-        seen = set(base_seen)
-        total = nb_leaf[port]
-        for child in pdu_children.get(port, ()):
-            if child in seen:
-                continue
-            seen.add(child)
-            total += nb_pdu(child, seen)
-        return total
-
-    for i in range(npp):
-        f = pdu_feed[i]
-        if f is not None:
-            cabled_feeds.add(f)
-            if pdu_up[i]:  # the PDU's other ports are leaves, counted with the patterns
-                nb_allocated[f] += nb_pdu(i)
-
-    # PDU inputs with an explicit draw above what hangs off them: the excess is a fixed
-    # draw of the PDU itself on its feed (consumers we know nothing of); it never moves.
-    memo: dict[int, int] = {}
-
-    def contribution(port: int, visiting: set[int]) -> int:
-        if port in memo:
-            return memo[port]
-        if port in visiting:
-            return 0
-        visiting.add(port)
-        value = load_leaf[port] + sum(contribution(c, visiting)
-                                      for c in pdu_children.get(port, ()))
-        visiting.discard(port)
-        explicit = pdu_alloc[port] or pdu_max[port]
-        if explicit and explicit > value:
-            f = pdu_root[port]
-            if f is not None:
-                units.append([(f, explicit - value)])
-                unit_devices.append(None)
-            value = explicit
-        memo[port] = value
-        return value
-
-    for i in range(npp):
-        if pdu_up[i] and (pdu_alloc[i] or pdu_max[i]):
-            contribution(i, set())
-
-    # --- PDUs whose cabled outlets lead nowhere -----------------------------------------
-    lost: dict[int, list[str]] = defaultdict(list)
-    for i in sorted(lost_inputs | {c for c in pdu_children if pdu_root[c] is None}):
-        lost[pdu_dev[i]].append(f"input {pdu_name[i]}")
-    if orphan_outlets:
-        dev_index = {d.key: n for n, d in enumerate(devices)}
-        for dk, oname in sorted(set(orphan_outlets)):
-            lost[dev_index[dk]].append(f"outlet {oname} (tied to no input port)")
-    dangling = sorted(lost.items())
-
-    # --- overlaps and devices outside their rack: only the racks where it happened ------
-    recheck = set(conflicts)
+    recheck = set(dev.conflicts)
     for ri, r in enumerate(racks):
-        occ = occ_front[ri] | occ_rear[ri]
+        occ = dev.occ_front[ri] | dev.occ_rear[ri]
         if occ and (occ >> ((r.starting_unit + r.u_height) * 2)
                     or occ & ((1 << (r.starting_unit * 2)) - 1)):
             recheck.add(ri)
-    overlaps: list[tuple[int, int, list[tuple[int, int]]]] = []
     outside: list[int] = []
-    if recheck:
-        owner: dict[tuple[int, int, int], int] = {}
-        pairs: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for di, d in enumerate(devices):
-            rack = d.rack
-            if rack is None or d.position is None or d.parent is not None:
-                continue
-            ri = rack_index[rack]
-            if ri not in recheck:
-                continue
-            u2, full, _, _ = tinfo.get(d.device_type, no_type)
-            if not u2:
-                continue
-            lo = int(d.position * 2)
-            r = racks[ri]
-            if lo < r.starting_unit * 2 or lo + u2 > (r.starting_unit + r.u_height) * 2:
-                outside.append(di)
-            if ri not in conflicts:
-                continue
-            faces = (0, 1) if full else ((1,) if d.face == "rear" else (0,))
-            for face in faces:
-                for slot in range(lo, lo + u2):
-                    other = owner.setdefault((ri, slot, face), di)
-                    if other != di:
-                        pairs.setdefault((other, di), []).append((slot, face))
-        overlaps = [(a, b, where) for (a, b), where in pairs.items()]
+    if not recheck:
+        return [], outside
+    owner: dict[tuple[int, int, int], int] = {}
+    pairs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for di, d in enumerate(snapshot.devices):
+        rack = d.rack
+        if rack is None or d.position is None or d.parent is not None:
+            continue
+        ri = dev.rack_index[rack]
+        if ri not in recheck:
+            continue
+        u2, full, _, _ = dev.tinfo.get(d.device_type, _NO_TYPE)
+        if not u2:
+            continue
+        lo = int(d.position * 2)
+        r = racks[ri]
+        if lo < r.starting_unit * 2 or lo + u2 > (r.starting_unit + r.u_height) * 2:
+            outside.append(di)
+        if ri not in dev.conflicts:
+            continue
+        faces = (0, 1) if full else ((1,) if d.face == "rear" else (0,))
+        for face in faces:
+            for slot in range(lo, lo + u2):
+                other = owner.setdefault((ri, slot, face), di)
+                if other != di:
+                    pairs.setdefault((other, di), []).append((slot, face))
+    return [(a, b, where) for (a, b), where in pairs.items()], outside
 
-    # --- space: devices in bays given a position occupy units too (never checked for
-    # overlaps: their parent holds the units) ---------------------------------------------
-    rack_front, rack_rear = list(occ_front), list(occ_rear)
-    for ri, mask, full, face in in_bay:
+
+def _with_bays(dev: _Devices) -> tuple[list[int], list[int]]:
+    """Rack occupancy with devices in bays given a position (never checked for overlaps:
+    their parent holds the units)."""
+    rack_front, rack_rear = list(dev.occ_front), list(dev.occ_rear)
+    for ri, mask, full, face in dev.in_bay:
         if full or face == "front":
             rack_front[ri] |= mask
         if full or face != "front":
             rack_rear[ri] |= mask
-
-    return DeviceScan(
-        devices=devices, units=units, unit_devices=unit_devices,
-        no_draw_by_feed=dict(no_draw_by_feed), nb_allocated=nb_allocated, no_draw=no_draw,
-        uncabled=uncabled, power_devices_by_rack=dict(power_devices_by_rack),
-        cabled_feeds=cabled_feeds, dangling=dangling, overlaps=overlaps, outside=outside,
-        bandwidth_mbps_by_site=dict(bw_by_site), invalid_bandwidth=invalid_bw,
-        rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=nb_used,
-        rack_weight_kg=weight, rack_no_weight=no_weight, host_status=host_status,
-        pdu_port_device=pdu_dev, pdu_port_feed=pdu_feed, pdu_port_up=pdu_up,
-        pdu_port_free=_free_outlets(outlet_input, outlet_taken, npp), pdu_chain=pdu_children,
-        device_feeds=device_feeds,
-    )
-
-
-def _free_outlets(outlet_input: list[int], taken: bytearray, ports: int) -> list[int]:
-    """Per PDU port, the outlets tied to it with nothing cabled to them."""
-    free = [0] * ports
-    for oi, src in enumerate(outlet_input):
-        if src >= 0 and not taken[oi]:
-            free[src] += 1
-    return free
-
+    return rack_front, rack_rear

@@ -16,13 +16,12 @@ as NetBox's `get_available_units(rack_face=None, ignore_excluded_devices=True)` 
 them), so the percentage matches NetBox float for float.
 
 The masks are built once per snapshot (`build_space_index`) from the device scan shared
-with power and the findings (capacity/scan.py); placement queries (capacity/fit.py)
-then only read them.
+with power and the findings (capacity/scan.py); placement queries (capacity/fit.py and
+the fit_* modules) then only read them.
 """
 
 from __future__ import annotations
 
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Iterator, Literal
@@ -31,6 +30,7 @@ from capacity.policy import Policy
 from capacity.results import RackSpace
 from capacity.scan import DeviceScan, scan_devices
 from inventory.model import Rack, Snapshot
+from inventory.names import natural_key
 
 Mode = Literal["both", "front", "rear"]
 MODES: tuple[Mode, ...] = ("both", "front", "rear")
@@ -202,14 +202,6 @@ def _even_mask(n: int) -> int:
     if mask is None:
         mask = _EVEN[n] = int("01" * (n // 2 + 1), 2) & ((1 << n) - 1)
     return mask
-
-
-def natural_key(text: str) -> tuple:
-    """Sort `R2` before `R10`."""
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _DIGITS.split(text))
-
-
-_DIGITS = re.compile(r"(\d+)")
 
 
 def popcount(mask: int) -> int:

@@ -73,14 +73,15 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
     import time
 
     from capacity.engine import compute_capacity
-    from capacity.report import build_report, select_sites
+    from capacity.report import build_report
+    from inventory.names import select_sites
     from reports import tables
 
     output_path = checked_output(output, config=config, requests_dir=requests_dir, sources=[source])
     started = time.perf_counter()
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=sys.stderr.isatty())
     loaded_at = time.perf_counter()
-    wanted = select_sites(loaded.snapshot, list(sites))
+    wanted = set(select_sites(loaded.snapshot.sites, sites))
     result = compute_capacity(loaded.snapshot, policy)
     report = build_report(loaded.snapshot, result, wanted)
     report["meta"] = {
@@ -129,8 +130,9 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
     Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
     """
     from capacity.engine import compute_capacity
-    from capacity.fit import check_fit, format_fit_report
-    from capacity.report import select_sites
+    from capacity.fit import check_fit
+    from inventory.names import select_sites
+    from reports.fit_text import format_fit_report
     from playbooks.check_input import read_check_input
 
     checked = read_check_input(request_file)  # bad input fails before any NetBox read
@@ -138,7 +140,7 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
         click.echo(f"note: {request_file} is {checked.note}", err=True)
     loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
     request = checked.for_snapshot(loaded.snapshot)
-    wanted = select_sites(loaded.snapshot, list(sites)) if sites else None  # unknown: exit 2, naming the known
+    wanted = set(select_sites(loaded.snapshot.sites, sites)) if sites else None  # unknown: exit 2, naming the known
     result = compute_capacity(loaded.snapshot, policy)
     report = check_fit(loaded.snapshot, request, policy, result, sites=wanted)
     if fmt == "json":

@@ -28,12 +28,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from inventory.names import slugify
+
 Face = Literal["front", "rear"]
 Phase = Literal["single-phase", "three-phase"]
 FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
 
-# NetBox's limits (dcim/constants.py, the models' field types)
+# NetBox's limits (its rack constants and the models' field types)
 RACK_U_HEIGHT_MAX = 100  # RACK_U_HEIGHT_MAX
 DEVICE_TYPE_U_HEIGHT_MAX = 999.5  # DeviceType.u_height: DecimalField(max_digits=4, decimal_places=1)
 POSITION_MAX = RACK_U_HEIGHT_MAX + 0.5  # Device.position's MaxValueValidator
@@ -134,7 +136,7 @@ class DeviceType(Strict):
     @model_validator(mode="after")
     def _defaults(self) -> "DeviceType":
         if not self.slug:
-            self.slug = _slugify(f"{self.manufacturer}-{self.model}")
+            self.slug = slugify(f"{self.manufacturer}-{self.model}")
         if not self.key:
             self.key = self.slug
         return self
@@ -337,18 +339,6 @@ class Snapshot(Strict):
     def _references_resolve(self, info: ValidationInfo) -> "Snapshot":
         check_references(self, creation_rules=bool((info.context or {}).get("creation_rules")))
         return self
-
-
-class ReferenceError_(ValueError):
-    pass
-
-
-def _slugify(text: str) -> str:
-    out = []
-    for ch in text.lower():
-        out.append(ch if ch.isalnum() else "-")
-    slug = "-".join(filter(None, "".join(out).split("-")))
-    return slug or "x"
 
 
 def _unique(items: list[Any], what: str) -> set[str]:

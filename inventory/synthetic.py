@@ -12,6 +12,8 @@ PDU inputs with a draw of their own, which NetBox then uses instead of the outle
 ports with both draws, with only a maximum, with nothing, and uncabled ports.
 
 Same arguments, same snapshot: every random choice comes from one `random.Random(seed)`.
+That is why this is one module of a little over 500 lines: the probabilities and the
+one sequence of draws that uses them cannot be read (or changed) apart.
 
     python -m inventory.synthetic --racks 10000 --devices 200000   # prints time and memory
 """
@@ -29,6 +31,7 @@ from typing import TypeVar
 
 from inventory.errors import InputError
 from inventory.model import (
+    INT_MAX,
     UPS,
     Cluster,
     ClusterHost,
@@ -395,8 +398,12 @@ def _generate(racks: int, devices: int, seed: int, sites: int, pdu_racks: int | 
         allocated_kbps = sum(int(d.custom_fields.get("bandwidth_mbps", 0)) * 1000
                              for d in device_list if d.site == site.key)
         main_kbps = max(2_000_000, allocated_kbps)
-        for n, (provider, kbps) in enumerate((("Telkom Indonesia", main_kbps),
-                                              ("Lintasarta", max(1_000_000, main_kbps // 2)))):
+        circuits: list[tuple[str, int]] = []
+        for provider, kbps in (("Telkom Indonesia", main_kbps), ("Lintasarta", max(1_000_000, main_kbps // 2))):
+            # a commit rate above NetBox's integer field is bought as several circuits
+            parts = -(-kbps // INT_MAX)
+            circuits += [(provider, kbps // parts + (1 if i < kbps % parts else 0)) for i in range(parts)]
+        for n, (provider, kbps) in enumerate(circuits):
             # circuit IDs are unique per provider in NetBox, so the site is part of the name
             uplinks.append(Uplink(key=f"{site.key}-uplink-{n + 1}",
                                   name=f"{site.key.upper()}-UPLINK-{n + 1}",

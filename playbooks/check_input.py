@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from capacity.fit import CapacityRequest, load_request
+from capacity.fit_request import CapacityRequest, load_request
 from inventory.errors import ColoError
 from inventory.files import read_structured, read_text
 from inventory.model import Snapshot

@@ -17,6 +17,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from capacity.committed import CommitmentScope
 from inventory.model import Commitment, RackReservation, Snapshot
 from playbooks.config import WorkflowConfig, load_workflow_config
 from playbooks.requests import Request, RequestStore
@@ -142,19 +143,7 @@ def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None
     if not held and not lapsed:
         return snapshot
 
-    racks = {r.key: r for r in snapshot.racks}
-    rack_by_name = {(r.name): r.key for r in snapshot.racks}
-    feeds = {f.key for f in snapshot.power_feeds}
-    feed_by_name: dict[tuple[str | None, str], str] = {(f.rack, f.name): f.key for f in snapshot.power_feeds}
-    tenants: dict[str, str] = {}
-    for t in snapshot.tenants:
-        for ident in (t.key, t.slug, t.name):
-            tenants.setdefault(ident, t.key)
-    cluster_site = {c.key: c.site for c in snapshot.clusters}
-    clusters = {c.name: c.key for c in snapshot.clusters} | {c.key: c.key for c in snapshot.clusters}
-    sites = {s.key: s.key for s in snapshot.sites} | {s.slug: s.key for s in snapshot.sites} | \
-        {s.name: s.key for s in snapshot.sites}
-
+    scope = CommitmentScope(snapshot)
     # a lapsed approval no longer holds its units, even before `cancel` deletes its NetBox
     # reservation (whose description starts with the request id)
     gone = tuple(f"{r.id}:" for r in lapsed)
@@ -162,44 +151,20 @@ def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None
     commitments = list(snapshot.commitments)
     registered = registered_parts(snapshot, {r.id for r in held})
     for req in held:
-        tenant = tenants.get(req.agency.tenant_slug()) or tenants.get(req.agency.unit_name)
+        tenant = scope.tenant_key(req.agency.tenant_slug(), req.agency.unit_name)
         already = any(req.id in (r.description or "") for r in snapshot.reservations)
-        names = {sp.server: sp for sp in (req.placement.servers if req.placement else [])}
+        rack_names = {sp.rack: sp.rack_name for sp in (req.placement.servers if req.placement else [])}
         for cm in request_commitments(req, registered.get(req.id, frozenset())):
             cm.tenant = tenant
-            cm.site = sites.get(cm.site) if cm.site else None
-            if cm.cluster is not None:
-                cm.cluster = clusters.get(cm.cluster)
-                if cm.cluster is not None and cm.site is None:
-                    cm.site = cluster_site[cm.cluster]
-            if cm.rack is not None:
-                rack_key = cm.rack if cm.rack in racks else rack_by_name.get(cm.rack)
-                sp = next((p for p in names.values() if p.rack == cm.rack), None)
-                if rack_key is None and sp is not None and sp.rack_name:
-                    rack_key = rack_by_name.get(sp.rack_name)
-                if rack_key is None:
-                    print(f"warning: {req.id}: rack {cm.rack!r} is not in this snapshot; "
-                          "its committed capacity is not counted", file=sys.stderr)
-                    continue
-                resolved: list[str] = []
-                for f in cm.feeds:
-                    key = f if f in feeds else feed_by_name.get((rack_key, f))
-                    if key is None:
-                        break
-                    resolved.append(key)
-                else:
-                    cm.feeds = resolved
-                    cm.rack = rack_key
-                    commitments.append(cm)
-                    continue
-                print(f"warning: {req.id}: feeds {cm.feeds} are not in this snapshot; "
-                      "its committed capacity is not counted", file=sys.stderr)
+            problem = scope.resolve(cm, rack_names.get(cm.rack) if cm.rack is not None else None)
+            if problem is not None:
+                print(f"warning: {req.id}: {problem}; its committed capacity is not counted", file=sys.stderr)
                 continue
             commitments.append(cm)
         if not already and req.placement is not None:
             for sp in req.placement.servers:
                 server = next((s for s in req.servers if s.name == sp.server), None)
-                rack_key = sp.rack if sp.rack in racks else rack_by_name.get(sp.rack_name or sp.rack)
+                rack_key = scope.rack_key(sp.rack, sp.rack_name, scope.site_key(req.placement.site))
                 if server is None or rack_key is None:
                     continue
                 units = reserved_units(sp.position, server.u_height)

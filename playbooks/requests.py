@@ -29,6 +29,7 @@ from capacity.limits import (
     SERVER_DRAW_W_MAX, SERVER_PSU_COUNT_MAX,
 )
 from inventory.errors import InputError
+from inventory.names import slugify
 from inventory.files import (
     NoDuplicateKeys, describe_validation_error, read_text, refuse_aliases, write_atomic,
 )
@@ -51,6 +52,11 @@ def _text(v: Any) -> Any:
     return v.strip() if isinstance(v, str) else v
 
 
+#: Tenant slugs made from a unit name are cut at 50 characters: tenants registered in
+#: NetBox from earlier request files carry slugs cut there.
+TENANT_SLUG_MAX = 50
+
+
 class Agency(_Strict):
     unit_name: str = Field(min_length=1, description="Nama Unit: the agency (OPD).")
     address: str = Field(min_length=1, description="Alamat Unit.")
@@ -64,7 +70,7 @@ class Agency(_Strict):
         return v
 
     def tenant_slug(self) -> str:
-        return self.tenant or slugify(self.unit_name)
+        return self.tenant or slugify(self.unit_name, TENANT_SLUG_MAX, "agency")
 
 
 class Person(_Strict):
@@ -298,11 +304,6 @@ class Request(_Strict):
 
     def bandwidth_mbps(self) -> float:
         return sum(s.bandwidth_mbps for s in self.servers) + (self.hosting.bandwidth_mbps if self.hosting else 0)
-
-
-def slugify(text: str) -> str:
-    out = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
-    return "-".join(filter(None, out.split("-")))[:50] or "agency"
 
 
 def sha256_of(path: Path) -> str:

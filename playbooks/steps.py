@@ -72,7 +72,8 @@ def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
             config: WorkflowConfig, policy: Any = None) -> tuple[Any, Any, str]:
     """(FitReport, snapshot, source text) for a request against the current state."""
     from capacity.engine import compute_capacity
-    from capacity.fit import CapacityRequest, check_fit
+    from capacity.fit import check_fit
+    from capacity.fit_request import CapacityRequest
     from capacity.policy import Policy
     from playbooks.commitments import apply_commitments
 

@@ -35,7 +35,6 @@ RACK_PX = 150  # width of the rack's mounting area
 GUTTER_PX = 24  # unit numbers on the left
 MARGIN_PX = 6
 
-FREE_FILL = "#ffffff"
 NO_TENANT_FILL = "#8c9bab"
 RESERVED_FILL = "url(#hatch)"
 

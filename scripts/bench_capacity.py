@@ -33,7 +33,8 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from capacity.engine import compute_capacity  # noqa: E402
-from capacity.fit import CapacityRequest, ServerRequest, check_fit  # noqa: E402
+from capacity.fit import check_fit  # noqa: E402
+from capacity.fit_request import CapacityRequest, ServerRequest  # noqa: E402
 from capacity.policy import Policy  # noqa: E402
 from inventory.synthetic import generate_snapshot  # noqa: E402
 

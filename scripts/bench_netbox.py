@@ -524,6 +524,7 @@ def query_costs(url: str, token: str, site: str, cpu: "ServerCPU") -> list[tuple
     objects, wall s, NetBox server CPU s); plus two REST reads for reference."""
     from inventory.netbox.client import NetBoxClient, NetBoxSettings
     from inventory.netbox import loader as L
+    from inventory.netbox import queries as Q
 
     client = NetBoxClient(NetBoxSettings(url=url, token=token, timeout_s=600))
     site_id = client.get_json("dcim/sites", {"slug": site, "fields": "id"})["results"][0]["id"]
@@ -542,9 +543,9 @@ def query_costs(url: str, token: str, site: str, cpu: "ServerCPU") -> list[tuple
     one("REST page-size probe", lambda: reader.probe("dcim/sites", {}), lambda r: 0)
     one("GraphQL small lists (1 query)", lambda: reader.small(L.DEFAULT_PAGE_SIZE),
         lambda r: sum(len(v) for v in r.values()))
-    for e in L.EXPORTS.values():
+    for e in Q.EXPORTS.values():
         one(f"REST export {e.read}", lambda e=e: reader.export(e), len)
-    for big in L.BIG_READS:
+    for big in Q.BIG_READS:
         def paged(big: Any = big) -> list[dict]:
             n, granted = reader.count(big)
             rows: list[dict] = []

@@ -48,8 +48,8 @@ from inventory.model import (  # noqa: E402
     TenantGroup,
     Uplink,
     VirtualMachine,
-    _slugify,
 )
+from inventory.names import slugify
 
 SEED = 64  # BPS code of Provinsi Kalimantan Timur
 MAIN = "dc-kaltim"
@@ -79,7 +79,7 @@ class Kind:
 
     @property
     def key(self) -> str:
-        return _slugify(f"{self.manufacturer}-{self.model}")
+        return slugify(f"{self.manufacturer}-{self.model}")
 
 
 KINDS: dict[str, Kind] = {
@@ -832,7 +832,7 @@ def file_form(snapshot: Snapshot) -> Snapshot:
             update["key"] = ""
         slug = getattr(obj, "slug", None)
         if slug is not None:
-            default_slug = (_slugify(f"{obj.manufacturer}-{obj.model}")
+            default_slug = (slugify(f"{obj.manufacturer}-{obj.model}")
                             if isinstance(obj, DeviceType) else obj.key)
             if slug == default_slug:
                 update["slug"] = ""

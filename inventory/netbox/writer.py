@@ -27,7 +27,8 @@ from decimal import Decimal
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from inventory.errors import InputError, SourceError
-from inventory.model import Device, Snapshot, _slugify
+from inventory.model import Device, Snapshot
+from inventory.names import slugify
 from inventory.netbox.client import NetBoxClient, _detail
 
 Echo = Callable[[str], None]
@@ -507,7 +508,7 @@ def _ids(values: Iterable[int]) -> list[int]:
 
 def _title(value: str) -> str:
     """A display name for a slug-like value (`patch-panel` -> `Patch Panel`)."""
-    if value == _slugify(value):
+    if value == slugify(value):
         return value.replace("-", " ").replace("_", " ").title() if len(value) > 3 else value.upper()
     return value
 
@@ -595,7 +596,7 @@ class _SnapshotWriter:
         desired: list[Desired] = []
         t = self.rec.report.kind(kind)
         for v in wanted:
-            hit = (by_slug.get(v) or by_slug.get(_slugify(v)) or by_name.get(v.lower())
+            hit = (by_slug.get(v) or by_slug.get(slugify(v)) or by_name.get(v.lower())
                    or by_name.get(_title(v).lower()))
             if hit:
                 found[v] = hit["id"]
@@ -604,7 +605,7 @@ class _SnapshotWriter:
                 create = {"name": _title(v), **(extra(v) if extra else {})}
                 if tag:
                     create["tags"] = TAG
-                desired.append(Desired(v, v, {"slug": _slugify(v)}, create))
+                desired.append(Desired(v, v, {"slug": slugify(v)}, create))
         found.update(self.rec.sync(kind, endpoint, desired, [], lambda e: None))
         return found
 
@@ -652,12 +653,12 @@ class _SnapshotWriter:
             Desired((self.site_id[x.site], x.name.lower()), x.name,
                     {"name": x.name, "site": self.site_id[x.site],
                      **({"description": x.description} if x.description else {})},
-                    {"slug": _slugify(x.name), "status": "active", "tags": TAG})
+                    {"slug": slugify(x.name), "status": "active", "tags": TAG})
             for x in s.locations], existing, lambda e: (norm(e["site"]), e["name"].lower()))
         self.location_id = {x.key: loc[(self.site_id[x.site], x.name.lower())] for x in s.locations}
 
         # tenant groups and tenants
-        group_slug = {g.key: _slugify(g.name) for g in s.tenant_groups}
+        group_slug = {g.key: slugify(g.name) for g in s.tenant_groups}
         existing = self.read("tenancy/tenant-groups")
         grp = rec.sync("tenant group", "tenancy/tenant-groups", [
             Desired(group_slug[g.key], g.name, {"slug": group_slug[g.key]}, {"name": g.name, "tags": TAG})

@@ -18,7 +18,8 @@ import responses
 from capacity.engine import compute_capacity
 from inventory.errors import InputError
 from inventory.netbox.client import NetBoxClient
-from inventory.netbox.loader import EXPORTS, LoadStats, ensure_export_templates, export_template_objects, load_snapshot
+from inventory.netbox.loader import LoadStats, ensure_export_templates, load_snapshot
+from inventory.netbox.queries import EXPORTS, export_template_objects
 from inventory.netbox.settings import NetBoxSettings
 
 URL = "http://netbox.test"
@@ -390,7 +391,7 @@ def test_a_page_shorter_than_asked_is_completed(rsps: Any) -> None:
 
 def test_an_unknown_site_is_an_input_error_naming_the_known_ones(rsps: Any) -> None:
     FakeNetBox(small_dc(), [SITE, OTHER]).install(rsps)
-    with pytest.raises(InputError, match=r"NetBox has no site 'nowhere' \(known sites: dc-kaltim, drc\)"):
+    with pytest.raises(InputError, match=r"unknown site 'nowhere' \(known sites: dc-kaltim, drc\)"):
         load_snapshot(client(), ["nowhere"])
 
 

@@ -18,15 +18,9 @@ from typing import Any
 import pytest
 
 from capacity.engine import compute_capacity
-from capacity.fit import (
-    CapacityRequest,
-    FitReport,
-    HostingRequest,
-    ServerRequest,
-    check_fit,
-    format_fit_report,
-    load_request,
-)
+from capacity.fit import check_fit
+from capacity.fit_request import CapacityRequest, HostingRequest, ServerRequest, load_request
+from capacity.fit_result import FitReport
 from capacity.policy import Policy
 from inventory.errors import InputError
 from inventory.model import (
@@ -50,6 +44,7 @@ from inventory.model import (
     Uplink,
     VirtualMachine,
 )
+from reports.fit_text import format_fit_report
 
 TYPES = [
     DeviceType(key="1u", manufacturer="x", model="1u", u_height=1),
@@ -615,7 +610,7 @@ def test_a_result_without_the_space_index_still_works() -> None:
 
 
 def test_search_budget_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    import capacity.fit as fit_module
+    import capacity.fit_search as fit_module
 
     # Each rack's feeds take one 600 W dual server; with a budget of one try the second
     # server is never tried, and the report says the search stopped.

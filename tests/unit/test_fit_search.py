@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capacity.engine import compute_capacity
-from capacity.fit import CapacityRequest, HostingRequest, ServerRequest, check_fit
+from capacity.fit import check_fit
+from capacity.fit_request import CapacityRequest, HostingRequest, ServerRequest
 from capacity.policy import Policy
 from colo_cli.main import cli
 from inventory.model import (

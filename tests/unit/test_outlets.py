@@ -153,7 +153,8 @@ def test_plugs_of_a_result_built_by_hand_are_counted_from_the_snapshot() -> None
     policy = Policy()
     result = compute_capacity(snap, policy)
     result.plugs = {}
-    from capacity.fit import CapacityRequest, check_fit
+    from capacity.fit import check_fit
+    from capacity.fit_request import CapacityRequest
 
     report = check_fit(snap, CapacityRequest(servers=[server()]), policy, result)
     assert [p.racks for p in report.placements] == [["R2"]]

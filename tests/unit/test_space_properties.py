@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capacity.engine import compute_capacity
-from capacity.fit import CapacityRequest, ServerRequest, check_fit
+from capacity.fit import check_fit
+from capacity.fit_request import CapacityRequest, ServerRequest
 from capacity.policy import Policy
 from capacity.space import build_space_index, compute_space, face_counts
 from inventory.model import (
