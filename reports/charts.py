@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import matplotlib
+import numpy
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
@@ -103,8 +104,11 @@ def rack_heatmap(racks: list[dict[str, Any]], L: Labels, lang: str, chart_id: st
             low, high = min(values + [0.0]), max(values + [1.0])
             norm = TwoSlopeNorm(vmin=min(low, -1e-9 - abs(high) * 0.25), vcenter=0.0, vmax=high) \
                 if key == "failover_headroom_va" else None
-            image = ax.imshow(grid, cmap=cmap, norm=norm, vmin=None if norm else 0, vmax=None if norm else high,
-                              aspect="auto")
+            cells = numpy.ma.masked_invalid(numpy.array(grid, dtype=float))  # vector cells, not a raster image
+            image = ax.pcolormesh(numpy.arange(cols + 1) - 0.5, numpy.arange(len(rooms) + 1) - 0.5, cells, cmap=cmap,
+                                  norm=norm, vmin=None if norm else 0, vmax=None if norm else high,
+                                  edgecolors="#ffffff", linewidth=1.5)
+            ax.invert_yaxis()
             for y, room in enumerate(rooms):
                 for x, r in enumerate(rows[room]):
                     closed = "" if r.get("open_for_colocation", True) else " ✕"
@@ -115,7 +119,9 @@ def rack_heatmap(racks: list[dict[str, Any]], L: Labels, lang: str, chart_id: st
             for spine in ax.spines.values():
                 spine.set_visible(False)
             ax.set_title(title, fontsize=9, loc="left")
-            fig.colorbar(image, ax=ax, shrink=0.9, pad=0.01)
+            bar = fig.colorbar(image, ax=ax, shrink=0.9, pad=0.01)
+            if bar.solids is not None:
+                bar.solids.set_rasterized(False)  # vector, not an embedded PNG
         return _svg(fig, chart_id)
 
 
