@@ -84,8 +84,9 @@ def test_a_crossing_beyond_the_horizon_is_not_within_it() -> None:
 
 
 def test_already_over_a_threshold_is_now_with_no_band() -> None:
-    r = runway(Figure("dc", "bandwidth", 2_520_000, 3_000_000), linear_history(2_000_000, 20_000, noise=50_000),
+    r = runway(Figure("dc", "bandwidth", 2_520_000, 3_000_000), linear_history(2_000_000, 20_000, noise=150_000),
                NOW, warning_pct=80)
+    assert r.band > 2_520_000 - 2_400_000  # the band reaches below the threshold, yet today is known: now
     assert (r.warning.months, r.warning.earliest, r.warning.latest) == (0.0, 0.0, 0.0)
     assert r.full.months is not None and r.full.months > 0
 

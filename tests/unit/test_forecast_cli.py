@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -142,8 +143,8 @@ def test_the_html_capacity_report_gains_runway_charts_and_the_heat_map(tmp_path:
 
 
 def test_the_register_review_names_the_binding_dimension(tmp_path: Path) -> None:
-    (tmp_path / "colo.yaml").write_text(f"workflow:\n  requests_dir: {ROOT / 'inventory/demo/requests'}\n",
-                                        encoding="utf-8")
+    shutil.copytree(ROOT / "inventory/demo/requests", tmp_path / "requests")  # the document is stored beside them
+    (tmp_path / "colo.yaml").write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n", encoding="utf-8")
     out = colo("doc", "register-review", "--source", "demo", "--format", "html", "--lang", "en",
                "--today", "2026-12-04", "-o", str(tmp_path / "review.html")).output
     assert "warning" not in out

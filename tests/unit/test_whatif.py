@@ -46,6 +46,9 @@ def test_adding_exactly_the_remaining_bandwidth_reaches_100_percent_now(tmp_path
     assert after[key]["used"] == after[key]["capacity"] == 3_000_000
     assert after[key]["full"]["when"] == "now" and after[key]["rank"] == 1
     assert data["applied"] == ["added all-bandwidth.yaml: stream-01 -> R1-03 U1"]
+    # without any history (no growth at all) it is full now all the same
+    data = json.loads(whatif("--add", str(request), "--history-from", "none", "--format", "json").output)
+    assert rows(data, "after")[key]["growth_per_month"] == 0 and rows(data, "after")[key]["full"]["when"] == "now"
     # one Mbps more does not fit: it is refused, nothing of it counted
     request.write_text(request.read_text().replace("480", "481"), encoding="utf-8")
     data = json.loads(whatif("--add", str(request), "--format", "json").output)
