@@ -21,7 +21,6 @@ device changing, reservations (docs/forecast.md).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from inventory.demand import Footprint, Tenure
 from inventory.errors import SourceError
 from inventory.model import Snapshot
 from inventory.netbox.client import NetBoxClient
+from inventory.netbox.loader import _num  # NetBox's numbers, decimals sent as strings
 
 CHANGES = "core/object-changes"
 DEVICE, POWER_PORT, VM = "dcim.device", "dcim.powerport", "virtualization.virtualmachine"
@@ -61,7 +61,7 @@ def changelog_tenures(client: NetBoxClient, snapshot: Snapshot, since: datetime)
     for i in range(0, len(wanted), TYPES_PER_READ):  # types of deleted devices no device uses any more
         chunk = wanted[i:i + TYPES_PER_READ]
         for t in client.get_all("dcim/device-types", {"id": chunk, "fields": "id,u_height"}):
-            types[str(t["id"])] = _float(t.get("u_height")) or 0.0
+            types[str(t["id"])] = _num(t.get("u_height")) or 0.0
     return tenures_from_changes(changes, snapshot, types)
 
 
@@ -139,20 +139,20 @@ def _device_footprint(state: dict[str, Any], ports: list[dict[str, Any]], type_h
     rack = str(_id(state.get("rack")))
     if rack not in racks:
         return None
-    draws = [(_float(p.get("allocated_draw")) or _float(p.get("maximum_draw")) or 0.0) for p in ports]
+    draws = [(_num(p.get("allocated_draw")) or _num(p.get("maximum_draw")) or 0.0) for p in ports]
     cf = state.get("custom_fields") or {}
     return Footprint(
-        site=racks[rack].site, rack=rack, position=_float(state.get("position")),
+        site=racks[rack].site, rack=rack, position=_num(state.get("position")),
         u_height=type_heights.get(str(_id(state.get("device_type"))), 0.0),
-        psu_count=len(ports) or None, draw_va=int(sum(draws)), bandwidth_mbps=_float(cf.get("bandwidth_mbps")) or 0.0)
+        psu_count=len(ports) or None, draw_va=int(sum(draws)), bandwidth_mbps=_num(cf.get("bandwidth_mbps")) or 0.0)
 
 
 def _vm_footprint(state: dict[str, Any]) -> Footprint:
     cf = state.get("custom_fields") or {}
-    return Footprint(cluster=str(_id(state.get("cluster"))), vcpus=_float(state.get("vcpus")) or 0.0,
-                     memory_gb=(_float(state.get("memory")) or 0.0) / MB_PER_GB,
-                     disk_gb=(_float(state.get("disk")) or 0.0) / VM_DISK_MB_PER_GB,
-                     bandwidth_mbps=_float(cf.get("bandwidth_mbps")) or 0.0)
+    return Footprint(cluster=str(_id(state.get("cluster"))), vcpus=_num(state.get("vcpus")) or 0.0,
+                     memory_gb=(_num(state.get("memory")) or 0.0) / MB_PER_GB,
+                     disk_gb=(_num(state.get("disk")) or 0.0) / VM_DISK_MB_PER_GB,
+                     bandwidth_mbps=_num(cf.get("bandwidth_mbps")) or 0.0)
 
 
 def _racked(state: dict[str, Any]) -> bool:
@@ -192,16 +192,6 @@ def _id(v: Any) -> int | None:
         return int(v)
     except (TypeError, ValueError):
         return None
-
-
-def _float(v: Any) -> float | None:
-    if v is None or v == "" or isinstance(v, bool):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
 
 
 def _time(entry: dict[str, Any]) -> datetime:
