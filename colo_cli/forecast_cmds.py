@@ -85,7 +85,8 @@ def gather_history(source: str | None, history_from: str, requests_dir: Path | N
         if store.ids():
             requests = store.read_all()
             from_requests = request_tenures(requests, WorkingCalendar(workflow.sla), workflow.lapse_working_days, now)
-            history.sources.append(f"request files in {folder} ({len(requests)} requests)")
+            where = "the bundled demo's request files" if folder == demo_requests_dir() else f"request files in {folder}"
+            history.sources.append(f"{where} ({len(requests)} requests)")
     from_netbox: list[Any] = []
     if history_from in ("netbox", "both") or (history_from == "auto" and kind == "netbox"):
         from inventory.netbox.changelog import changelog_tenures

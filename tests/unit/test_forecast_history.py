@@ -81,7 +81,7 @@ def test_the_last_point_of_every_history_is_todays_report(tmp_path: Path, monkey
 
 def test_the_demo_history_grows_as_its_requests_say(demo) -> None:  # type: ignore[no-untyped-def]
     runway = cli_json("capacity", "forecast", "--source", "demo", "--format", "json", "--today", "2026-12-04")
-    assert runway["meta"]["history_sources"][0].startswith("request files in ")
+    assert runway["meta"]["history_sources"] == ["the bundled demo's request files (26 requests)"]
     space = next(r for r in runway["dimensions"] if r["dimension"] == "space" and r["site"] == "dc-kaltim")
     history = {h["at"][:7]: h["used"] for h in space["history"]}
     # REQ-2026-0009 (rsud-aws-simrs-dr-01) is at the DRC; at dc-kaltim the last change is
