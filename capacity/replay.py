@@ -42,6 +42,10 @@ class Replay:
     found: dict[int, _Found] = field(default_factory=dict)  # tenure index -> today's objects
     notes: list[str] = field(default_factory=list)
 
+    def differences(self, moment: datetime) -> tuple[int, ...]:
+        """The tenures held at `moment` but not now, or now but not then (by index)."""
+        return tuple(i for i, t in enumerate(self.tenures) if t.held_at(moment) != t.held_at(self.now))
+
     def snapshot_at(self, moment: datetime) -> tuple[Snapshot, list[str]]:
         """The snapshot as it was at `moment`, and notes on what could not be put back."""
         devices: list[str] = []
@@ -121,20 +125,22 @@ def replay_series(replay: Replay, moments: Iterable[datetime], measure: Callable
                   edit: Callable[[Snapshot], Snapshot] | None = None,
                   now: datetime | None = None) -> list[tuple[datetime, T]]:
     """`measure` of the snapshot at each moment (`edit` applied first), then at `now`
-    (default: when today's snapshot was taken, which is then measured as it is: the
-    last point is today's report, by construction)."""
+    (default: when today's snapshot was taken). A moment no tenure tells apart from
+    today is today's snapshot itself: the last point is today's report, by
+    construction. Moments with the same differences from today are measured once."""
     points: list[tuple[datetime, T]] = []
     notes: set[str] = set()
-    for moment in moments:
-        snap, missing = replay.snapshot_at(moment)
-        notes.update(missing)
-        points.append((moment, measure(edit(snap) if edit else snap)))
+    measured: dict[tuple[int, ...], T] = {}  # months with the same tenures differing from today are one snapshot
     end = now or replay.now
-    if end >= replay.now:
-        last = replay.today
-    else:
-        last, missing = replay.snapshot_at(end)
-        notes.update(missing)
-    points.append((end, measure(edit(last) if edit else last)))
+    for moment in [*moments, end]:
+        key = replay.differences(moment)
+        if key not in measured:
+            if key:
+                snap, missing = replay.snapshot_at(moment)
+                notes.update(missing)
+            else:
+                snap = replay.today
+            measured[key] = measure(edit(snap) if edit else snap)
+        points.append((moment, measured[key]))
     replay.notes.extend(sorted(notes - set(replay.notes)))
     return points

@@ -35,6 +35,7 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+MAX_LABELLED_CELLS = 400  # beyond, the cells carry no text (it would not be legible)
 HISTORY, PROJECTION, WARNING, CAPACITY, TREND = "#4e79a7", "#f28e2b", "#b6992d", "#e15759", "#79706e"
 
 
@@ -110,7 +111,7 @@ def rack_heatmap(racks: list[dict[str, Any]], L: Labels, lang: str, chart_id: st
                                   edgecolors="#ffffff", linewidth=1.5)
             ax.invert_yaxis()
             for y, room in enumerate(rooms):
-                for x, r in enumerate(rows[room]):
+                for x, r in enumerate(rows[room] if len(rooms) * cols <= MAX_LABELLED_CELLS else ()):
                     closed = "" if r.get("open_for_colocation", True) else " ✕"
                     ax.text(x, y, f"{r['name']}{closed}\n{format_number(round(grid[y][x], 1), lang)}",
                             ha="center", va="center", fontsize=6.5, color="#111111")
