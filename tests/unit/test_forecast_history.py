@@ -184,3 +184,22 @@ def test_both_sources_count_an_object_once() -> None:
                    Tenure("device", "NetBox device sw-01", start, None, key="13", name="sw-01")]
     merged = merge_sources(from_requests, from_netbox)
     assert [t.label for t in merged] == ["REQ-2026-0001 server web-01", "NetBox device sw-01"]
+
+
+def test_months_no_record_tells_apart_share_one_engine_run(demo) -> None:  # type: ignore[no-untyped-def]
+    from capacity.forecast import month_starts
+    from capacity.replay import replay_series
+
+    measured: list[object] = []
+
+    def measure(snapshot: object) -> int:
+        measured.append(snapshot)
+        return len(measured)
+
+    points = replay_series(prepare(demo, [], NOW), month_starts(NOW, 24), measure)
+    assert len(points) == 25 and measured == [demo] and {v for _, v in points} == {1}
+    measured.clear()
+    replay = prepare(demo, demo_tenures(), NOW)
+    points = replay_series(replay, month_starts(NOW, 24), measure)
+    assert len(measured) == len({replay.differences(t) for t, _ in points}) < 25
+    assert measured[-1] is demo and points[-1] == (NOW, len(measured))  # today: the snapshot itself
