@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,pdf]'
 	@touch $(STAMP)
 
-## Create the virtual environment, install, print the capacity report of the bundled demo.
+## Create the virtual environment, install, print the capacity report and runway of the bundled demo.
 demo: $(STAMP)
 	$(BIN)/colo capacity report --source demo
+	$(BIN)/colo capacity forecast --source demo
 
 ## System packages the tests use for real (PDF fonts and libraries, Chromium): installed if missing.
 system-deps:

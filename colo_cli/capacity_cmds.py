@@ -101,10 +101,13 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
             raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
         data = tables.render_xlsx(report)
     elif fmt == "html":
+        from colo_cli.forecast_cmds import report_runway
         from reports.capacity_html import build_elevations, render_capacity_html
 
         data = render_capacity_html(report, snapshot_elevations=build_elevations(loaded.snapshot),
-                                    generated_at=report["meta"]["generated_at"], source=loaded.source)
+                                    generated_at=report["meta"]["generated_at"], source=loaded.source,
+                                    forecast=report_runway(loaded, policy, wanted, source, config, insecure,
+                                                           requests_dir), heatmap=True)
     else:
         data = tables.render_table(report)
     emit(data, output_path)

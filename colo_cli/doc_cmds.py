@@ -99,10 +99,14 @@ def register_review_doc_cmd(fmt: str | None, lang: str | None, output: str | Non
     fmt = fmt or docs.format
     lang = lang or docs.lang
     today: date = _parse_day(today_text, "--today") if today_text else env.now().date()
-    snapshot = _open_source(env, source)().snapshot
+    loaded = _open_source(env, source)()
+    snapshot = loaded.snapshot
     requests_ = env.store.read_all()  # a request skipped would make its server "unaccounted"
+    from colo_cli.forecast_cmds import review_runway
+
     data = register_review_data(snapshot, requests_, today, docs, max_age_days=env.config.register_review_days,
-                                role=env.config.colocation_role, number=number or None)
+                                role=env.config.colocation_role, number=number or None,
+                                runway=review_runway(loaded, env, source, today))
     content = render_document("register_review", data, lang=lang, fmt=fmt)
     from inventory.files import write_atomic
     from playbooks.documents import sha256_hex

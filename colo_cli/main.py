@@ -31,6 +31,10 @@ def _register() -> None:
     from colo_cli import capacity_cmds
 
     cli.add_command(capacity_cmds.capacity)
+    from colo_cli import forecast_cmds
+
+    for command in forecast_cmds.CAPACITY_COMMANDS:  # `colo capacity forecast`, `colo capacity whatif`
+        capacity_cmds.capacity.add_command(command)
     for optional in ("netbox_cmds", "request_cmds", "register_cmds", "doc_cmds"):
         try:
             module = __import__(f"colo_cli.{optional}", fromlist=["COMMANDS"])

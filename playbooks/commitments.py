@@ -11,26 +11,18 @@ the commitment for it does not (see `registered_parts`).
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from capacity.committed import CommitmentScope
+from capacity.whatif import units_touched as reserved_units  # whole units a placement holds
 from inventory.model import Commitment, RackReservation, Snapshot
 from playbooks.config import WorkflowConfig, load_workflow_config
 from playbooks.requests import Request, RequestStore
 from playbooks.sla import WorkingCalendar
 from playbooks.workflow import COMMITTED_STATES, is_lapsed
-
-
-def reserved_units(position: float, u_height: float) -> list[int]:
-    """Whole units a placement touches (NetBox reservations hold whole units):
-    a 1U server at 10.5 touches units 10 and 11."""
-    first = math.floor(position)
-    last = math.ceil(position + u_height) - 1
-    return list(range(first, max(first, last) + 1))
 
 
 def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime | None = None,

@@ -789,9 +789,11 @@ _SEVERITY = list(dict.fromkeys(_STATUS_OF.values()))
 
 def register_review_data(snapshot: Any, requests: list[Request], today: date, docs: DocumentsConfig, *,
                          max_age_days: int = 365, role: str = "server",
-                         number: str | None = None) -> dict[str, Any]:
+                         number: str | None = None, runway: dict[str, Any] | None = None) -> dict[str, Any]:
     """The register_review contract: every active co-located server with its status and
-    findings (playbooks.registration.review_register), dated `today`."""
+    findings (playbooks.registration.review_register), dated `today`; with `runway` (a
+    forecast, `playbooks.forecasting.Forecast.to_dict()`) the dimension that binds first
+    at each site, and when."""
     from playbooks.registration import colocated_servers, review_register
 
     findings = review_register(snapshot, requests, today, max_age_days=max_age_days, role=role)
@@ -832,6 +834,13 @@ def register_review_data(snapshot: Any, requests: list[Request], today: date, do
             data[key] = cfg.model_dump(exclude_none=True)
     if docs.office is not None:
         data["office"] = docs.office.model_dump(exclude_none=True)
+    if runway is not None:
+        data["runway"] = [{"site": b["site"], "dimension": b["dimension"], "object": b["object"],
+                           "used_pct": b["used_pct"], "warning_pct": b["warning"]["pct"],
+                           "warning_when": b["warning"]["when"], "full_when": b["full"]["when"]}
+                          for b in runway["binding"]]
+        data["runway_history_months"] = runway["meta"]["history_months"]
+        data["runway_horizon_months"] = runway["meta"]["horizon_months"]
     return data
 
 

@@ -300,8 +300,11 @@ def _face_view(items: list[ElevationItem], u_height: int, start: int, desc: bool
 
 
 def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[str, Any],
-                         generated_at: datetime | str, source: str, lang: str = "id") -> str:
-    """The capacity report as one self-contained HTML page (see the module docstring)."""
+                         generated_at: datetime | str, source: str, lang: str = "id",
+                         forecast: dict[str, Any] | None = None, heatmap: bool = False) -> str:
+    """The capacity report as one self-contained HTML page (see the module docstring);
+    with `forecast` (`playbooks.forecasting.Forecast.to_dict()`) its runway table and
+    charts, with `heatmap` a heat map of the racks (reports/forecast_render.py)."""
     dates.check_lang(lang)
     if not isinstance(report, dict):
         raise InputError("capacity report: expected a mapping with racks, feeds, ups, gensets, "
@@ -347,6 +350,16 @@ def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[st
             "groups": _rack_groups(racks, elevations, colours, L),
         })
 
+    charts: dict[str, Any] = {"runway": None, "heatmaps": []}
+    if forecast is not None or heatmap:
+        from reports import forecast_render
+
+        if forecast is not None:
+            charts["runway"] = {"data": forecast, "rows": forecast_render.forecast_rows(forecast, lang),
+                                "charts": forecast_render.runway_charts(forecast, lang)}
+        if heatmap:
+            charts["heatmaps"] = forecast_render.rack_heatmaps([r.model_dump() for r in rep.racks], lang)
+
     used_tenants = sorted(colours.items(), key=lambda kv: kv[0].lower())
     template = environment().get_template("capacity_report.html")
     return template.render(
@@ -354,6 +367,7 @@ def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[st
         generated=F.datetime(generated_at) if isinstance(generated_at, (datetime, str)) else str(generated_at),
         source=source, unit_px=UNIT_PX, rack_px=RACK_PX, gutter_px=GUTTER_PX, margin_px=MARGIN_PX,
         level=_level, no_tenant_fill=NO_TENANT_FILL,
+        runway=charts["runway"], heatmaps=charts["heatmaps"],
         errors=sum(1 for f in rep.findings if f.severity == "error"),
         warnings=sum(1 for f in rep.findings if f.severity != "error"),
     )

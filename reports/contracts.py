@@ -344,12 +344,29 @@ class WithdrawalDoc(Document):
         return self
 
 
+class RunwayLine(BlankIsMissing):
+    """The dimension of a site that runs out first (playbooks.forecasting)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    site: Text
+    dimension: Text
+    object: Text | None = None
+    used_pct: float
+    warning_pct: float
+    warning_when: Text | None = None  # "now", YYYY-MM, or none: not within the horizon
+    full_when: Text | None = None
+
+
 class RegisterReviewDoc(Document):
     year: int = Field(ge=2000, le=2100)
     servers: list[ReviewServer] = Field(default_factory=list)
     findings: list[Text] = Field(default_factory=list)
     reviewed_by: Signatory | None = None
     approver: Signatory | None = None  # Kepala Bidang
+    runway: list[RunwayLine] = Field(default_factory=list)
+    runway_history_months: int | None = Field(None, ge=1)
+    runway_horizon_months: int | None = Field(None, ge=1)
 
 
 MODELS: dict[str, type[Document]] = {

@@ -363,6 +363,50 @@ LABELS: dict[str, dict[str, str]] = {
     "cr_warnings": {"id": "peringatan", "en": "warnings"},
     "cr_warning": {"id": "peringatan", "en": "warning"},
     "cr_units": {"id": "U", "en": "U"},
+    # --- capacity runway (colo capacity forecast, charts, register review) ---
+    "fc_title": {"id": "Runway Kapasitas Data Center", "en": "Data Centre Capacity Runway"},
+    "fc_runway": {"id": "Runway kapasitas", "en": "Capacity runway"},
+    "fc_runway_intro": {
+        "id": "Kapan setiap dimensi mencapai ambang peringatan dan 100 %, dari tren riwayat permintaan "
+              "(Theil–Sen, rentang ketidakpastian 95 %).",
+        "en": "When each dimension reaches the warning threshold and 100 %, from the trend of the demand "
+              "history (Theil–Sen, 95 % uncertainty band).",
+    },
+    "fc_heatmap": {"id": "Peta panas rak: unit bebas dan cadangan failover",
+                   "en": "Rack heat map: free units and failover headroom"},
+    "fc_free_u": {"id": "Unit bebas (U)", "en": "Free units (U)"},
+    "fc_failover_headroom": {"id": "Cadangan failover (kVA)", "en": "Failover headroom (kVA)"},
+    "fc_dim_space": {"id": "Ruang rak (rak terbuka)", "en": "Rack space (open racks)"},
+    "fc_dim_power": {"id": "Daya normal (total lokasi)", "en": "Power, normal (site total)"},
+    "fc_dim_power_failover": {"id": "Daya failover (total lokasi)", "en": "Power on failover (site total)"},
+    "fc_dim_ups": {"id": "UPS", "en": "UPS"},
+    "fc_dim_genset": {"id": "Genset", "en": "Genset"},
+    "fc_dim_bandwidth": {"id": "Bandwidth", "en": "Bandwidth"},
+    "fc_dim_vcpus": {"id": "vCPU hosting", "en": "Hosting vCPU"},
+    "fc_dim_memory_gb": {"id": "RAM hosting", "en": "Hosting RAM"},
+    "fc_dim_disk_gb": {"id": "Disk hosting", "en": "Hosting disk"},
+    "fc_dim_outlets": {"id": "Stopkontak PDU", "en": "PDU outlets"},
+    "fc_history": {"id": "riwayat", "en": "history"},
+    "fc_trend": {"id": "tren", "en": "trend"},
+    "fc_projection": {"id": "proyeksi", "en": "projection"},
+    "fc_band": {"id": "rentang ketidakpastian", "en": "uncertainty band"},
+    "fc_warning_line": {"id": "ambang peringatan", "en": "warning threshold"},
+    "fc_capacity_line": {"id": "kapasitas", "en": "capacity"},
+    "fc_now": {"id": "sekarang", "en": "now"},
+    "fc_not_within": {"id": "tidak dalam horizon", "en": "not within the horizon"},
+    "fc_earliest": {"id": "paling cepat", "en": "earliest"},
+    "fc_growth": {"id": "Pertumbuhan per bulan", "en": "Growth per month"},
+    "fc_rank": {"id": "Urutan", "en": "Rank"},
+    "fc_reached": {"id": "Tercapai", "en": "Reached"},
+    "fc_binding": {"id": "Kendala pertama", "en": "Binding constraint"},
+    "fc_no_history": {"id": "Tidak ada riwayat permintaan: pertumbuhan tidak diketahui.",
+                      "en": "No demand history: growth unknown."},
+    "fc_summary_intro": {
+        "id": "Dimensi kapasitas yang paling dulu habis per lokasi, menurut tren permintaan {months} bulan "
+              "terakhir (horizon {horizon} bulan).",
+        "en": "The capacity dimension that runs out first at each site, by the demand trend of the last "
+              "{months} months (horizon {horizon} months).",
+    },
 }
 
 # Status words of the register review: the known ones are translated, others shown as given.

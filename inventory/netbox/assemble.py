@@ -234,7 +234,7 @@ class _Assembly:
             if cluster is not None:
                 host_capacity[key] = (cluster, _host_capacity(cf, name or key, warn))
                 cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS}
-            position = _num(d.get("position")) if rack is not None else None
+            position = netbox_number(d.get("position")) if rack is not None else None
             face = (d.get("face") or None) if rack is not None else None
             if position is not None and face is None:
                 warn(f"device {name or key}: position U{position:g} without a face; taken as unpositioned")
@@ -262,7 +262,7 @@ class _Assembly:
             sub = t.get("subdevice_role")
             device_types.append(DeviceType(
                 key=tid, manufacturer=(t.get("manufacturer") or {}).get("name") or "?", model=t["model"],
-                slug=t.get("slug") or "", u_height=_num(t.get("u_height")) or 0.0,
+                slug=t.get("slug") or "", u_height=netbox_number(t.get("u_height")) or 0.0,
                 is_full_depth=bool(t.get("is_full_depth")),
                 exclude_from_utilization=bool(t.get("exclude_from_utilization")),
                 weight_kg=_kg(t.get("weight"), t.get("weight_unit")),
@@ -375,7 +375,7 @@ class _Assembly:
                 continue
             clusters[cluster].vms.append(VirtualMachine(
                 key=str(vm["id"]), name=vm["name"], status=vm.get("status") or "active",
-                tenant=self.tenant(vm.get("tenant")), vcpus=_num(vm.get("vcpus")) or 0.0,
+                tenant=self.tenant(vm.get("tenant")), vcpus=netbox_number(vm.get("vcpus")) or 0.0,
                 memory_mb=int(vm.get("memory") or 0),
                 disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB),
                 bandwidth_mbps=_vm_bandwidth(vm, self.warn),
@@ -399,7 +399,7 @@ def _slug(obj: Any) -> str | None:
     return obj.get("slug") if isinstance(obj, dict) else None
 
 
-def _num(v: Any) -> float | None:
+def netbox_number(v: Any) -> float | None:
     """A number from NetBox (GraphQL sends decimals as strings); None when absent or bad."""
     if v is None or v == "" or isinstance(v, bool):
         return None
@@ -411,7 +411,7 @@ def _num(v: Any) -> float | None:
 
 
 def _kg(weight: Any, unit: Any) -> float | None:
-    w = _num(weight)
+    w = netbox_number(weight)
     if w is None:
         return None
     return round(w * _KG.get(str(unit or "kg").lower(), 1.0), 3)
@@ -439,13 +439,13 @@ def _available(feed: PowerFeed) -> int:
 def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
                   warn: Callable[[str], None]) -> UPS | Genset | None:
     label = f"{'UPS' if role == UPS_ROLE else 'genset'} {name or key}"
-    rated = _num(cf.get("rated_va"))
+    rated = netbox_number(cf.get("rated_va"))
     if rated is None or rated < 1:
         warn(f"{label}: custom field rated_va is missing or not a positive number; not counted")
         return None
 
     def fraction(field_name: str) -> float | None:
-        v = _num(cf.get(field_name))
+        v = netbox_number(cf.get(field_name))
         if v is not None and not 0 < v <= 1:
             warn(f"{label}: {field_name} {v:g} is not in (0, 1]; the policy default is used")
             return None
@@ -455,7 +455,7 @@ def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
     if role == UPS_ROLE:
         return UPS(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
                    efficiency=fraction("efficiency"), genset=_id(cf.get("genset")), redundancy_group=group)
-    other = _num(cf.get("other_loads_va")) or 0
+    other = netbox_number(cf.get("other_loads_va")) or 0
     return Genset(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
                   other_loads_va=max(0, int(other)), redundancy_group=group)
 
@@ -465,7 +465,7 @@ def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
     raw = (vm.get("custom_field_data") or {}).get("bandwidth_mbps")
     if raw is None or raw == "":
         return 0.0
-    v = _num(raw)
+    v = netbox_number(raw)
     if v is None or v < 0:
         warn(f"virtual machine {vm.get('name')}: custom field bandwidth_mbps is {raw!r}; counted as 0")
         return 0.0
@@ -475,7 +475,7 @@ def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
 def _host_capacity(cf: dict[str, Any], label: str, warn: Callable[[str], None]) -> HostCapacity:
     values: dict[str, float] = {}
     for f in HOST_FIELDS:
-        v = _num(cf.get(f))
+        v = netbox_number(cf.get(f))
         if v is None or v < 0:
             warn(f"cluster host {label}: custom field {f} is {cf.get(f)!r}; its capacity counts as 0")
             v = 0.0

@@ -2,6 +2,8 @@
 withdrawal: NetBox's state is checked at each point (reservation, device with every
 field, cables through the PDUs, inventory items, journal entries), a second apply
 changes nothing, and refused steps and bad files leave NetBox unchanged (changelog).
+Afterwards the changelog is read back as the demand history (the server held its unit
+and draw from registration to withdrawal), and forecast and what-if write nothing.
 
 The sandbox is shared: everything here carries a random suffix and only those objects
 are looked at. Nothing is reset or deleted except what this test itself created.
@@ -9,15 +11,21 @@ are looked at. Nothing is reset or deleted except what this test itself created.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+from capacity.engine import compute_capacity
+from capacity.replay import prepare
+from colo_cli.main import cli as colo
 from colo_cli.request_cmds import request, withdraw
+from inventory.netbox.changelog import changelog_tenures
 from playbooks.requests import RequestFile
 from tests.integration.conftest import capacity_in_netbox
 
@@ -111,10 +119,10 @@ servers:
 
 
 def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> None:
-    from capacity.engine import compute_capacity
     from inventory.netbox.loader import load_snapshot
 
     sfx = uuid.uuid4().hex[:8]
+    started = datetime.now(timezone.utc) - timedelta(seconds=1)
     site = seed(client, sfx)["site"]
     config = tmp_path / "colo.yaml"
     config.write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n  capacity_source: netbox\n"
@@ -238,3 +246,32 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     feed_loads = {f.name: f.load_va for f in result.feeds.values()}
     assert feed_loads == {f"Feed A {sfx}": 200, f"Feed B {sfx}": 200}
     assert RequestFile.load(tmp_path / "requests" / f"{rid}.yaml").request.state == "withdrawn"
+
+    # NetBox's changelog tells the history: the server held U3 and its draw from registration to withdrawal
+    tenures = changelog_tenures(client, snap, started)
+    ours = {t.name: t for t in tenures}
+    simpus = ours[f"simpus-{sfx}"]
+    assert simpus.start is not None and simpus.end is not None and simpus.request_id == rid
+    assert (simpus.footprint.rack, simpus.footprint.position, simpus.footprint.u_height,
+            simpus.footprint.draw_va) == (rack.key, 3.0, 1.0, 351)
+    assert ours[f"old-{sfx}"].start is not None and ours[f"old-{sfx}"].end is None  # seeded, still racked
+    replay = prepare(snap, tenures, datetime.now(timezone.utc))
+    registered, _ = replay.snapshot_at(simpus.start + (simpus.end - simpus.start) / 2)
+    then = compute_capacity(registered)
+    assert then.space[rack.key].free_u == 9
+    assert {f.name: f.load_va for f in then.feeds.values()} == approved_loads
+    seeded, _ = replay.snapshot_at(simpus.start - timedelta(milliseconds=1))
+    assert compute_capacity(seeded).space[rack.key].free_u == 10
+
+    # forecast and what-if read NetBox (and the request files) and write nothing to it
+    before = changes_naming(client, sfx)
+    data = json.loads(cli(colo, "capacity", "forecast", "--source", "netbox", "--site", site, "--history", "1",
+                          "--format", "json").output)
+    assert data["meta"]["history_sources"][0].startswith("request files in ")
+    assert data["meta"]["history_sources"][1].startswith("NetBox changelog since ")
+    space = next(r for r in data["dimensions"] if r["dimension"] == "space")
+    assert (space["used"], space["capacity"]) == (2, 12)
+    out = cli(colo, "capacity", "whatif", "--source", "netbox", "--site", site, "--history", "1",
+              "--add", "2 servers of 1U/100W per month", "--remove", f"serial:OLD-{sfx}").output
+    assert "removed 1 device(s) by serial number withdrawn" in out
+    assert changes_naming(client, sfx) == before

@@ -1,0 +1,170 @@
+"""`colo capacity forecast` on the bundled demo: the formats, the options, bad input; the
+runway in the HTML capacity report and in the register review; the demo's request files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from colo_cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = ("--today", "2026-12-04")
+
+
+@pytest.fixture(autouse=True)
+def clean_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for var in ("COLO_REQUESTS_DIR", "NETBOX_URL", "COLO_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def colo(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == code, result.output
+    return result
+
+
+def forecast(*args: str, code: int = 0) -> Result:
+    return colo("capacity", "forecast", "--source", "demo", *TODAY, *args, code=code)
+
+
+def test_table_ranks_the_dimensions_and_names_the_binding_one() -> None:
+    out = forecast().output.splitlines()
+    assert out[0] == "Capacity runway at 2026-12-04: horizon 24 months, warning at 80 %"
+    assert out[1] == "History: the bundled demo's request files (26 requests), 24 months"
+    assert out[3].split()[:4] == ["#", "site", "dimension", "used"]
+    first = out[4].split()
+    assert first[:7] == ["1", "dc-kaltim", "Bandwidth", "2,520", "/", "3,000", "Mbps"]
+    assert re.search(r" 84\.0 %  \+16\.7 Mbps \(\+10\.1\.\.\+29\) +now +not within the horizon "
+                     r"\(earliest 2027-09\)$", out[4]), out[4]
+    assert len([line for line in out if re.match(r"^\d+ ", line)]) == 16
+    tail = out[out.index("Binding constraint (runs out first):"):]
+    assert tail[1] == "  dc-kaltim: Bandwidth, 80 % now, 100 % not within the horizon (earliest 2027-09)"
+    assert tail[2].startswith("  drc-balikpapan: ")
+
+
+def test_a_longer_horizon_finds_the_month() -> None:
+    data = json.loads(forecast("--horizon", "3y", "--format", "json").output)
+    bandwidth = data["dimensions"][0]
+    assert data["meta"]["horizon_months"] == 36
+    assert bandwidth["dimension"] == "bandwidth" and bandwidth["full"]["when"] == "2029-04"
+    assert bandwidth["full"]["earliest"] == "2027-09" and bandwidth["full"]["months"] == pytest.approx(28.8, abs=0.1)
+    assert len(bandwidth["projection"]) == 37 and bandwidth["projection"][0]["central"] == bandwidth["used"]
+
+
+def test_csv_has_one_row_per_dimension() -> None:
+    rows = list(csv.DictReader(io.StringIO(forecast("--format", "csv").output)))
+    assert len(rows) == 16 and rows[0]["dimension"] == "bandwidth" and rows[0]["warning_when"] == "now"
+    assert rows[0]["full_when"] == "" and rows[0]["unit"] == "kbps" and rows[0]["used"] == "2520000"
+
+
+def test_without_history_nothing_grows() -> None:
+    data = json.loads(forecast("--history-from", "none", "--format", "json").output)
+    assert data["meta"]["history_sources"] == []
+    assert all(r["growth_per_month"] == 0 and r["full"]["when"] is None for r in data["dimensions"])
+    assert "History: none (no growth is known), 24 months" in forecast("--history-from", "none").output
+
+
+def test_configured_threshold_and_history(tmp_path: Path) -> None:
+    (tmp_path / "colo.yaml").write_text("forecast:\n  warning_pct: 70\n  history_months: 12\n", encoding="utf-8")
+    data = json.loads(forecast("--format", "json").output)
+    assert (data["meta"]["warning_pct"], data["meta"]["history_months"]) == (70, 12)
+    assert len(data["dimensions"][0]["history"]) == 13
+    assert json.loads(forecast("--format", "json", "--warning", "90").output)["meta"]["warning_pct"] == 90
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--horizon", "soon"), "Error: --horizon: 'soon' is not a number of months"),
+    (("--warning", "120"), "Error: colo.yaml: forecast: warning_pct: Input should be less than 100"),
+    (("--today", "2026-13-01"), "Error: --today: '2026-13-01' is not a date (YYYY-MM-DD)"),
+    (("--history-from", "netbox"), "Error: --history-from netbox needs --source netbox"),
+    (("--history-from", "requests", "--requests-dir", "empty"), "Error: --history-from requests: no request files"),
+    (("--site", "atlantis"), "Error: unknown site 'atlantis' (known sites: dc-kaltim, drc-balikpapan)"),
+])
+def test_bad_input_is_one_error_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    (tmp_path / "colo.yaml").write_text("forecast: {}\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    out = forecast(*args, code=2).output
+    assert out.startswith(message), out
+    assert "Traceback" not in out
+
+
+def test_a_bad_request_file_in_the_history_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "requests"
+    folder.mkdir()
+    (folder / "REQ-2026-0001.yaml").write_text("id: REQ-2026-0001\nstate: approved\n", encoding="utf-8")
+    out = forecast("--requests-dir", str(folder), code=2).output
+    assert out.startswith(f"Error: {folder / 'REQ-2026-0001.yaml'}: ")
+
+
+def test_one_site() -> None:
+    data = json.loads(forecast("--site", "drc-balikpapan", "--format", "json").output)
+    assert {r["site"] for r in data["dimensions"]} == {"drc-balikpapan"}
+    assert [b["site"] for b in data["binding"]] == ["drc-balikpapan"]
+
+
+def assert_self_contained(html: str) -> None:
+    """No script, no external reference: every href and url() points into the page."""
+    assert not re.search(r"<(script|link|img|iframe|object)\b", html, re.IGNORECASE)
+    assert "@import" not in html and "@font-face" not in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "an id is used twice"
+    refs = re.findall(r'href="([^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    assert refs and all(r.startswith("#") and r[1:] in set(ids) for r in refs), \
+        sorted({r for r in refs if not (r.startswith("#") and r[1:] in ids)})[:5]
+
+
+def test_html_page_has_a_chart_per_dimension() -> None:
+    html = forecast("--format", "html").output
+    assert html.count("<svg data-chart=") == 16 and html.count('<figure class="chart"') == 16
+    assert_self_contained(html)
+    assert "Data Centre Capacity Runway" in html and 'data-dimension="bandwidth" class="binding"' in html
+
+
+def test_the_html_capacity_report_gains_runway_charts_and_the_heat_map(tmp_path: Path) -> None:
+    colo("capacity", "report", "--source", "demo", "--format", "html", "-o", "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "data-runway" in html and "data-heatmaps" in html
+    assert len(re.findall(r'<svg data-chart="runway\d+"', html)) == 16
+    assert re.findall(r'<svg data-chart="(heatmap\d+)"', html) == ["heatmap1", "heatmap2"]
+    assert_self_contained(html)
+    # the rack elevations are still there, one figure per rack
+    assert html.count("<figure class=\"rack") == 20
+
+
+def test_the_register_review_names_the_binding_dimension(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "inventory/demo/requests", tmp_path / "requests")  # the document is stored beside them
+    (tmp_path / "colo.yaml").write_text(f"workflow:\n  requests_dir: {tmp_path / 'requests'}\n", encoding="utf-8")
+    out = colo("doc", "register-review", "--source", "demo", "--format", "html", "--lang", "en",
+               "--today", "2026-12-04", "-o", str(tmp_path / "review.html")).output
+    assert "warning" not in out
+    html = (tmp_path / "review.html").read_text(encoding="utf-8")
+    section = html[html.index("data-runway"):]
+    cells = re.findall(r"<td>([^<]*)</td>", section[:section.index("</table>")])
+    assert cells == ["dc-kaltim", "Bandwidth", "84.0 %", "now", "not within the horizon",
+                     "drc-balikpapan", "Power on failover (site total)", "45.9 %", "not within the horizon",
+                     "not within the horizon"]
+    assert "by the demand trend of the last 24 months (horizon 24 months)" in html
+
+
+def test_the_bundled_demo_requests_are_current(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_demo_requests
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    assert make_demo_requests.main(["--check"]) == 0, "run python scripts/make_demo_requests.py"
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    (stale / "REQ-2026-0001.yaml").write_text("id: REQ-2026-0001\n", encoding="utf-8")
+    assert make_demo_requests.main(["--check", "-o", str(stale)]) == 1
