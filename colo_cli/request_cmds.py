@@ -22,10 +22,10 @@ from playbooks.requests import (
 )
 from playbooks.sla import WorkingCalendar, period_stats
 from playbooks.steps import now_in
-from playbooks.workflow import (
-    BY_STATE, CLOSED_STATES, MAIN_PATH, Action, advance, expected_next, is_lapsed, lapse_deadline,
-    parse_at, resolve_action, sla_of, workflow_source,
+from playbooks.states import (
+    BY_STATE, CLOSED_STATES, MAIN_PATH, Action, expected_next, is_lapsed, lapse_deadline, resolve_action, sla_of,
 )
+from playbooks.workflow import advance, parse_at, workflow_source
 from reports.text import printable
 
 
@@ -857,7 +857,7 @@ def register_review_cmd(requests_dir: Path | None, config_path: Path | None, sou
     domain, temporary co-locations past their end, and servers no request accounts for.
 
     Exit status 1 when anything needs attention."""
-    from playbooks.registration import review_register
+    from playbooks.register_review import review_register
 
     env = Env(requests_dir, config_path)
     today = _parse_day(today_text, "--today") if today_text else env.now().date()
@@ -903,13 +903,12 @@ def register_mark_cmd(devices: tuple[str, ...], requests_dir: Path | None, confi
 def register_export_cmd(requests_dir: Path | None, config_path: Path | None, source: str | None,
                         fmt: str, output: str | None) -> None:
     """Export the register of co-located servers as CSV or XLSX."""
-    from playbooks.registration import register_rows
+    from playbooks.register_review import REGISTER_COLUMNS, register_rows
 
     env = Env(requests_dir, config_path)
     output_path = checked_output(output, config=config_path, requests_dir=env.store.root, sources=[source])
     rows = register_rows(_register_snapshot(env, source), env.config.colocation_role)
-    headers = ["name", "serial", "tenant", "make", "model", "site", "rack", "position", "face", "status",
-               "domain", "request_id", "colocation_type", "valid_until", "handover_date", "last_review_date"]
+    headers = list(REGISTER_COLUMNS)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=headers, lineterminator="\n")

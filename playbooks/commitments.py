@@ -21,7 +21,7 @@ from inventory.model import Commitment, RackReservation, Snapshot
 from playbooks.config import WorkflowConfig, load_workflow_config
 from playbooks.requests import Request, RequestStore
 from playbooks.sla import WorkingCalendar
-from playbooks.workflow import COMMITTED_STATES, is_lapsed
+from playbooks.states import COMMITTED_STATES, is_lapsed
 
 
 def reserved_units(position: float, u_height: float) -> list[int]:

@@ -262,7 +262,7 @@ def _transition(req: Request, state: str, pending: Transition | None) -> Transit
 
 
 def _step_text(kind: DocKind) -> str:
-    from playbooks.workflow import ACTIONS
+    from playbooks.states import ACTIONS
 
     action = next(a for a in ACTIONS if a.state == kind.state)
     return f"step {action.step} ({action.key})" if action.step else "the withdrawal approval"
@@ -272,7 +272,7 @@ def check_available(req: Request, kind: DocKind, pending: Transition | None = No
     """A document is rendered for a recorded step, or for the next step (to print and sign)."""
     if _transition(req, kind.state, pending) is not None or req.state in kind.prepare_from:
         return
-    from playbooks.workflow import CLOSED_STATES, expected_next
+    from playbooks.states import CLOSED_STATES, expected_next
 
     what = f"the {kind.title} belongs to {_step_text(kind)}"
     if kind.kind == "capacity_check":
@@ -788,11 +788,11 @@ _SEVERITY = list(dict.fromkeys(_STATUS_OF.values()))
 
 
 def register_review_data(snapshot: Any, requests: list[Request], today: date, docs: DocumentsConfig, *,
-                         max_age_days: int = 365, role: str = "server",
+                         max_age_days: int, role: str,
                          number: str | None = None) -> dict[str, Any]:
     """The register_review contract: every active co-located server with its status and
-    findings (playbooks.registration.review_register), dated `today`."""
-    from playbooks.registration import colocated_servers, review_register
+    findings (playbooks.register_review.review_register), dated `today`."""
+    from playbooks.register_review import colocated_servers, review_register
 
     findings = review_register(snapshot, requests, today, max_age_days=max_age_days, role=role)
     by_device: dict[str, list[Any]] = {}

@@ -21,7 +21,7 @@ from colo_cli.request_cmds import request
 from inventory.model import Snapshot
 from playbooks.identity import contacts_with_nip, request_reservations
 from playbooks.requests import Request, Reservation, dump_yaml, to_yaml_data
-from playbooks.workflow import MAIN_PATH
+from playbooks.states import MAIN_PATH
 from tests.support.faultproxy import FaultProxy
 
 RACK_UNITS = 42

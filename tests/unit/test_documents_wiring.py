@@ -471,7 +471,8 @@ def test_auto_mode_refuses_before_netbox_is_changed(tmp_path: Path, monkeypatch:
     # the step must be refused before the release, not after
     from playbooks import steps
     from playbooks.requests import RequestStore
-    from playbooks.workflow import advance, resolve_action
+    from playbooks.states import resolve_action
+    from playbooks.workflow import advance
     from inventory.errors import InputError
 
     env = make_env(tmp_path, monkeypatch, AUTO_HTML)

@@ -26,7 +26,7 @@ from playbooks.commitments import (
 )
 from playbooks.config import WorkflowConfig
 from playbooks.requests import Request, RequestFile
-from playbooks.workflow import expected_next, resolve_action
+from playbooks.states import expected_next, resolve_action
 from tests.unit.test_requests import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")
