@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request, withdraw
 from playbooks.requests import RequestFile
-from tests.integration.conftest import capacity_in_netbox, workflow_env
+from tests.support.netbox import capacity_in_netbox, workflow_env
 
 DRAFT = """\
 agency:

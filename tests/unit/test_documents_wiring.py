@@ -20,8 +20,8 @@ from colo_cli.main import cli
 from playbooks.documents import ROMAN_MONTHS, DocumentsConfig, document_number
 from playbooks.mail import NO_MAIL_HINT
 from playbooks.requests import RequestFile
-from tests.unit.test_mail import free_port, smtp  # noqa: F401  (smtp: the aiosmtpd fixture)
-from tests.unit.test_workflow import DC, REGISTER_DC
+from tests.support.request_data import DC, REGISTER_DC
+from tests.support.smtp import free_port
 
 pytest.importorskip("weasyprint", reason="PDF rendering needs WeasyPrint")
 
