@@ -742,12 +742,12 @@ def _check_race(client: Any, device_id: int, change: Change, echo: Callable[[str
             echo(f"note: {other['name']} (id {other['id']}) overlaps {me['name']}; it is newer and yields")
 
 
-def registration_gaps(config_path: Any = None) -> Callable[[Request], list[str]]:
+def registration_gaps(config_path: Any = None, *, client: Any = None) -> Callable[[Request], list[str]]:
     """What of a request `colo request apply` has not registered in NetBox (for step 8):
     a server whose serial no device has, a hosting with no VM naming the request, or one
     whose registration stopped before its journal entry (the last write of each)."""
     def gaps(req: Request) -> list[str]:
-        nb = _client(config_path)
+        nb = client or _client(config_path)
         marker = f"[{req.id}] registered"
         out: list[str] = []
 

@@ -128,7 +128,12 @@ def lapse_deadline(request: Request, calendar: WorkingCalendar, lapse_working_da
     approved = request.transition("approved")
     if approved is None:
         return None
-    return calendar.add_working_seconds(approved.at, lapse_working_days * calendar.day_seconds)
+    return lapses_at(approved.at, calendar, lapse_working_days)
+
+
+def lapses_at(approved_at: datetime, calendar: WorkingCalendar, lapse_working_days: float) -> datetime:
+    """The end of the working time an approval at `approved_at` holds capacity for."""
+    return calendar.add_working_seconds(approved_at, lapse_working_days * calendar.day_seconds)
 
 
 def is_lapsed(request: Request, calendar: WorkingCalendar, lapse_working_days: float, now: datetime) -> bool:

@@ -1,18 +1,11 @@
-"""The SOP as a state machine (DESIGN §5).
+"""Recording a step of the SOP: `advance()` checks the order and the times, runs the
+step's effects and appends the transition, all or nothing.
 
-Main path, one SOP step each::
-
-    submitted(1) -> dispositioned(2) -> capacity_checked(3) -> form_submitted(4)
-    -> approved(5) -> notified(6) -> delivered(7) -> installed(8) -> completed(9)
-
-Off the main path: `rejected` (after the capacity check says "not available", or when
-the administrator refuses the application at step 5), `cancelled` (the agency withdraws,
-or an approval lapses, any time before installation), and for an installed server the
-withdrawal path `withdrawal_requested -> withdrawal_approved -> withdrawn`.
-
-`advance()` checks the order and the times and appends the transition; the step's side
-effects (capacity check, reservation, e-mail) are passed in as callables so this module
-stays testable without NetBox or SMTP.
+The states and the rules on them are playbooks/states.py; what each step does besides
+recording itself (capacity check, reservation, document, e-mail) is playbooks/steps.py,
+passed in as effects so that this module stays testable without NetBox or SMTP. An effect
+that leaves something behind (a rendered document) registers how to undo it
+(`StepContext.on_failure`): a refused step leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -21,30 +14,12 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from inventory.errors import ColoError, InputError
-from playbooks.requests import Request, RequestFile, RequestStore, Transition, sha256_of
+from playbooks.requests import RequestFile, RequestStore, Transition, sha256_of
 from playbooks.states import Action, check_order
-
-
-def workflow_source(source: str | None, configured: str | None, config_path: Path | None = None) -> str:
-    """The snapshot source of steps 3 and 5 and of the documents: --source, else
-    workflow.capacity_source, else NetBox when configured. Never the bundled demo unless
-    named: a real request checked against the demo would record a made-up "available"."""
-    from inventory.sources import netbox_configured
-
-    chosen = source or configured
-    if chosen:
-        return chosen
-    if netbox_configured(config_path):
-        return "netbox"
-    raise InputError(
-        "no capacity source for the workflow: NetBox is not configured (NETBOX_URL unset, no "
-        "netbox.url in the configuration), and real requests are not checked against the bundled "
-        "demo data centre unless told: give --source demo (or netbox, or a snapshot file), or set "
-        "`workflow.capacity_source: demo` in the configuration")
 
 
 def parse_at(text: str | None, tz: ZoneInfo, now: datetime | None = None) -> datetime:
@@ -71,8 +46,12 @@ class StepContext:
     messages: list[str] = field(default_factory=list)  # printed to the user after success
     outcome_state: str | None = None  # a side effect may divert the state (3: rejected)
     document: Path | None = None  # --document, when given
-    generated: Any = None  # the step's document rendered by playbooks.documents (auto mode)
-    config_path: Path | None = None  # --config (None: the usual search), for the documents
+    attachment: Path | None = None  # the step's document file: --document, or the one rendered
+    undo: list[Callable[[], None]] = field(default_factory=list)  # run, last first, when the step fails
+
+    def on_failure(self, undo: Callable[[], None]) -> None:
+        """Have `undo` run if the step is refused after this effect (e.g. remove a file it wrote)."""
+        self.undo.append(undo)
 
 
 Effect = Callable[[StepContext], None]
@@ -114,7 +93,6 @@ def advance(
     document: Path | None = None,
     note: str | None = None,
     effects: list[Effect] | None = None,
-    config_path: Path | None = None,
 ) -> StepContext:
     """Move a request one step. Nothing is written unless every check and effect passed."""
     rf = store.open(request_id)
@@ -135,16 +113,10 @@ def advance(
         if not document.is_file():
             raise InputError(f"--document {document}: no such file")
     transition = Transition(step=action.step, state=action.state, by=by, at=at, note=note or None)
-    ctx = StepContext(rf, action, transition, store, document=document, config_path=config_path)
-    from playbooks.documents import auto_document, discard_generated
-
+    ctx = StepContext(rf, action, transition, store, document=document, attachment=document)
     try:
         for effect in effects or []:
             effect(ctx)
-        # documents.auto without --document: the step's document (3-6, 8, 9, withdrawal
-        # approval) is rendered from the request and recorded; steps 5, 6, 8, 9 have done
-        # it already, before their effects that change NetBox or send mail
-        auto_document(ctx)
         if document is not None:
             doc_path, checksum = record_document(store, request.id, document)
             ctx.transition = ctx.transition.model_copy(update={"document": doc_path, "checksum": checksum})
@@ -160,6 +132,7 @@ def advance(
         except InputError as exc:  # a bug or a concurrent hand edit: say so, keep the file
             raise ColoError(f"{rf.path}: not written: {exc}") from None
     except BaseException:
-        discard_generated(ctx)  # a refused step leaves no rendered document behind
+        for undo in reversed(ctx.undo):  # a refused step leaves nothing behind
+            undo()
         raise
     return ctx

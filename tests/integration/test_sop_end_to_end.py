@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from colo_cli.request_cmds import request, withdraw
+from colo_cli.request_cmds import request
+from colo_cli.withdraw_cmds import withdraw
 from playbooks.requests import RequestFile
 from tests.support.netbox import capacity_in_netbox
 from tests.support.sop_draft import DRAFT

@@ -227,8 +227,9 @@ def test_validate_command(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    from colo_cli.request_cmds import COMMANDS
+    from colo_cli import register_cmds, request_cmds, withdraw_cmds
 
+    COMMANDS = request_cmds.COMMANDS + withdraw_cmds.COMMANDS + register_cmds.COMMANDS
     runner = CliRunner()
     assert [g.name for g in COMMANDS] == ["request", "withdraw", "register"]
     for group in COMMANDS:

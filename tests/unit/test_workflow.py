@@ -12,7 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from colo_cli.request_cmds import register, request
+from colo_cli.register_cmds import register
+from colo_cli.request_cmds import request
 from inventory.files import load_snapshot
 from capacity.engine import compute_capacity
 from inventory.model import Cluster, Device, PowerPort, Site, Snapshot, VirtualMachine
