@@ -17,7 +17,8 @@ from inventory.errors import ColoError
 from inventory.files import read_structured, read_text
 from inventory.model import Snapshot
 from playbooks.fit_request import capacity_request_data, resolve_tenant
-from playbooks.requests import Request, parse_yaml, validate_request_or_draft
+from playbooks.request_model import Request
+from playbooks.requests import parse_yaml, validate_request_or_draft
 
 WORKFLOW_KEYS = ("agency", "person_in_charge")
 

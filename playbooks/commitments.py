@@ -18,7 +18,8 @@ from pathlib import Path
 
 from inventory.model import Commitment, RackReservation, Snapshot
 from playbooks.config import WorkflowConfig
-from playbooks.requests import Request, RequestStore
+from playbooks.request_model import Request
+from playbooks.requests import RequestStore
 from playbooks.sla import WorkingCalendar
 from playbooks.states import COMMITTED_STATES, is_lapsed
 

@@ -22,7 +22,8 @@ from playbooks.documents import (
     KINDS, DocKind, DocumentsConfig, NotApplicable, ReceiverConfig, SignatoryConfig, document_number, step_text,
 )
 from playbooks.register_review import colocated_servers, review_register
-from playbooks.requests import Request, RequestStore, Transition
+from playbooks.request_model import Request, Transition
+from playbooks.requests import RequestStore
 from playbooks.sla import WorkingCalendar
 from playbooks.states import CLOSED_STATES, expected_next, lapses_at
 from reports.render import DEFAULT_OFFICE, capacity_check_data

@@ -26,7 +26,8 @@ from playbooks.documents import (
     KIND_BY_STATE, DocKind, DocumentsConfig, NotApplicable, file_name, register_review_name, resolve_kind,
     step_text,
 )
-from playbooks.requests import Request, RequestFile, RequestStore, sha256_of, to_yaml_data
+from playbooks.request_model import Request
+from playbooks.requests import RequestFile, RequestStore, sha256_of, to_yaml_data
 from playbooks.workflow import Effect, StepContext
 from reports.render import render_document
 

@@ -22,7 +22,7 @@ from inventory.sources import SnapshotOpener
 from playbooks.commitments import apply_commitments
 from playbooks.config import WorkflowConfig
 from playbooks.identity import reservation_descriptions
-from playbooks.requests import Placement, Request, ServerPlacement
+from playbooks.request_model import Placement, Request, ServerPlacement
 
 
 def capacity_request_data(req: Request) -> dict[str, Any]:

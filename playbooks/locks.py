@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import ContextManager, Iterator
 
 from inventory.errors import ColoError
-from playbooks.requests import RequestStore, normalise_id
+from playbooks.request_model import normalise_id
+from playbooks.requests import RequestStore
 
 try:
     import fcntl

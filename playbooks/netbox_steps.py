@@ -17,7 +17,8 @@ from inventory.errors import ColoError, InputError
 from playbooks.context import App
 from playbooks.locks import request_lock_for
 from playbooks.registration import Plan, apply_plan, mark_reviewed, plan_registration, plan_withdrawal, verify_arrival
-from playbooks.requests import Request, RequestFile, Verification, Withdrawal
+from playbooks.request_model import Request, Verification, Withdrawal
+from playbooks.requests import RequestFile
 from playbooks.states import resolve_action
 from playbooks.steps import moment, record_step
 from playbooks.workflow import StepContext

@@ -22,7 +22,7 @@ from playbooks.context import App
 from playbooks.document_data import Settings
 from playbooks.document_files import Rendered, render_register_review, render_request_document
 from playbooks.register_review import ReviewFinding, register_rows, review_register
-from playbooks.requests import Request
+from playbooks.request_model import Request
 from playbooks.sla import RequestSla, StepStats, period_stats
 from playbooks.states import CLOSED_STATES, Action, expected_next, is_lapsed, lapse_deadline, sla_of
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from inventory.model import Device, Snapshot
-from playbooks.requests import Request
+from playbooks.request_model import Request
 from playbooks.states import ACCOUNTED_STATES
 
 

@@ -45,7 +45,7 @@ from typing import Any, Callable
 from inventory.errors import ColoError, InputError, NetBoxHTTPError
 from inventory.netbox.writer import VM_DISK_MB_PER_GB
 from playbooks.identity import contacts_with_nip, create_once, request_reservations
-from playbooks.requests import Request, Server
+from playbooks.request_model import Request, Server
 
 VM_TYPE = "virtualization.virtualmachine"
 PERSON_IN_CHARGE_ROLE = ("person-in-charge", "Penanggung Jawab (person in charge)")

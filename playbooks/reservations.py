@@ -15,7 +15,7 @@ from typing import Any, Callable
 from inventory.errors import InputError, NetBoxHTTPError, SourceError
 from playbooks.identity import create_once, find_existing, request_reservations
 from playbooks.registration import TENANT_GROUP, _client, _one
-from playbooks.requests import Placement, Request
+from playbooks.request_model import Placement, Request
 
 
 def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[int | None, str]:

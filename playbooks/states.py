@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.errors import InputError
-from playbooks.requests import Request
+from playbooks.request_model import Request
 from playbooks.sla import AGENCY, DATA_CENTRE, RequestSla, WorkingCalendar, request_sla
 
 

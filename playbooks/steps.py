@@ -35,7 +35,8 @@ from playbooks.fit_request import fit_reasons, placement_from_report, placement_
 from playbooks.locks import request_lock_for
 from playbooks.mail import send_step_mail, step_mail
 from playbooks.registration import registration_gaps
-from playbooks.requests import CapacityCheck, Placement, Request, Reservation, sha256_of
+from playbooks.request_model import CapacityCheck, Placement, Request, Reservation
+from playbooks.requests import sha256_of
 from playbooks.states import Action
 from playbooks.workflow import Effect, StepContext, advance, parse_at
 

@@ -18,7 +18,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from inventory.errors import ColoError, InputError
-from playbooks.requests import RequestFile, RequestStore, Transition, sha256_of
+from playbooks.request_model import Transition
+from playbooks.requests import RequestFile, RequestStore, sha256_of
 from playbooks.states import Action, check_order
 
 

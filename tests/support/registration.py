@@ -20,7 +20,8 @@ from click.testing import CliRunner, Result
 from colo_cli.request_cmds import request
 from inventory.model import Snapshot
 from playbooks.identity import contacts_with_nip, request_reservations
-from playbooks.requests import Request, Reservation, dump_yaml, to_yaml_data
+from playbooks.request_model import Request, Reservation
+from playbooks.requests import dump_yaml, to_yaml_data
 from playbooks.states import MAIN_PATH
 from tests.support.faultproxy import FaultProxy
 

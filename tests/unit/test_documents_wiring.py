@@ -8,10 +8,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result

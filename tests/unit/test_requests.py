@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from colo_cli.request_cmds import request
 from inventory.errors import InputError
-from playbooks.requests import RequestFile, RequestStore, Transition, normalise_id
+from playbooks.request_model import Transition, normalise_id
+from playbooks.requests import RequestFile, RequestStore
 from tests.support.request_data import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")

@@ -26,7 +26,7 @@ from playbooks.commitments import (
     reserved_units,
 )
 from playbooks.config import WorkflowConfig
-from playbooks.requests import Request
+from playbooks.request_model import Request
 from playbooks.states import expected_next, resolve_action
 from tests.support.request_data import DRAFT, SAMPLE
 from tests.support.request_data import DRAFT_3U, REGISTER_DC
