@@ -70,7 +70,3 @@ def read_config(path: Path | None) -> ConfigFile:
         raise InputError(f"{path}: expected a mapping at the top level")
     return ConfigFile(path, data)
 
-
-def config_section(path: Path | None, name: str) -> dict[str, Any]:
-    """The mapping under `name:` in the file at `path` (empty when absent or no file)."""
-    return read_config(path).section(name)
