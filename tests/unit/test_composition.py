@@ -60,3 +60,27 @@ def test_capacity_report_counts_the_commitments_of_the_requests_folder_its_confi
     from_config = _report("--source", str(approved["dc"]), "--config", str(approved["config"]))
     assert from_config["racks"] == named_folder["racks"]
     assert from_config["feeds"] == named_folder["feeds"]
+
+
+def test_a_step_reads_its_configuration_file_once(approved: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # step 5 needs the workflow, policy and documents sections (and the documents' own
+    # look-ups of the source): all from one read of the file
+    import inventory.files
+
+    config = approved["config"]
+    config.write_text(config.read_text(encoding="utf-8") + "documents:\n  auto: true\n  format: html\n",
+                      encoding="utf-8")
+    reads: list[Path] = []
+    real_read_text = inventory.files.read_text
+
+    def counting(path: Path, *args: object, **kwargs: object) -> str:
+        if Path(path) == config:
+            reads.append(Path(path))
+        return real_read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inventory.files, "read_text", counting)
+    rid = "REQ-2026-0001"
+    out = colo("request", "advance", rid, "6", "--config", str(config), "--by", "Admin TIK",
+               "--at", "2026-11-30T08:50").output
+    assert f"document: documents/{rid}/{rid}-approval-notice.html" in out
+    assert reads == [config]
