@@ -1,12 +1,6 @@
-"""Request fit and placement on small hand-built data centres.
-
-The default data centre (`dc()`): one site `dc`; racks of 10U with role `colocation`;
-every rack has feed `<rack>-A` (primary, panel PA behind UPS-A) and `<rack>-B`
-(redundant, panel PB behind UPS-B), each 100 V x 10 A x 100 % = 1000 VA; UPS-A and UPS-B
-form one redundancy group, derating 1 (capacity = rated), efficiency 1, both on genset G.
-Each feed has a 0U PDU (`<rack>-pdu-A`, 8 outlets) and existing servers draw through its
-outlets; racks named in `direct` have no PDU and their servers are cabled straight to the
-feeds (which then offer no plug). Expected figures are worked out by hand in the comments.
+"""Request fit and placement on small hand-built data centres (`dc()` of
+tests/support/fit_data.py: 10U racks, A/B feeds of 1000 VA each through a PDU, one UPS
+pair and a genset). Expected figures are worked out by hand in the comments.
 """
 
 from __future__ import annotations
