@@ -84,3 +84,11 @@ def test_a_step_reads_its_configuration_file_once(approved: dict[str, Path], mon
                "--at", "2026-11-30T08:50").output
     assert f"document: documents/{rid}/{rid}-approval-notice.html" in out
     assert reads == [config]
+
+
+def test_a_malformed_colo_now_is_refused_naming_it(approved: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLO_NOW", "yesterday")
+    result = CliRunner().invoke(cli, ["request", "list", "--config", str(approved["config"])])
+    assert result.exit_code == 2
+    assert result.output == ("Error: COLO_NOW 'yesterday' is not an ISO date/time "
+                             "(e.g. 2026-11-30T09:15:00+08:00)\n")
