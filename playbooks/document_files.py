@@ -41,7 +41,6 @@ class Rendered:
     number: str
     day: date
     recorded: str  # what happened in the history, for the user
-    content: bytes = b""
 
 
 def _find_entry(req: Request, state: str) -> int | None:
@@ -115,7 +114,7 @@ def render_request_document(store: RequestStore, request_id: str, kind_text: str
     if record and index is not None:
         _set_document(rf, index, relative, checksum)
         rf.save()
-    return Rendered(kind, path, relative, checksum, built.number, built.day, recorded, content)
+    return Rendered(kind, path, relative, checksum, built.number, built.day, recorded)
 
 
 def _record_command(req: Request, kind: DocKind, path: Path) -> str:
