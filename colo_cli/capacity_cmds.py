@@ -1,60 +1,41 @@
-"""`colo capacity report` and `colo capacity check`."""
+"""`colo capacity report` and `colo capacity check`: options, one call into
+playbooks/assessment.py, rendering."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 
-from capacity.policy import Policy
-from colo_cli.config import config_file, load_policy
+from colo_cli.common import CONFIG_HELP, ColoGroup, make_app
 from colo_cli.output import checked_output, emit, output_option
 from inventory.errors import InputError
-from inventory.sources import Loaded, open_snapshot
+from playbooks.assessment import capacity_report, check_request_file
+from playbooks.runway import report_runway
+from reports import tables
+from reports.capacity_html import build_elevations, render_capacity_html
+from reports.fit_text import format_fit_report
 
 SOURCE_HELP = "demo, netbox, or a snapshot file (YAML/JSON). Default: netbox when NETBOX_URL is set, else demo."
 
 
-@click.group()
+@click.group(cls=ColoGroup)
 def capacity() -> None:
     """Remaining capacity: space, power, UPS, genset, bandwidth, hosting."""
-
-
-def _load(source: str | None, sites: tuple[str, ...], config: Path | None, insecure: bool,
-          requests_dir: Path | None, progress: bool) -> tuple[Loaded, Policy]:
-    path = config_file(config)
-    policy = load_policy(path)
-    loaded = open_snapshot(source, sites=list(sites) or None, config_path=path, insecure=insecure,
-                           progress=progress)
-    if loaded.notice:
-        click.echo(loaded.notice, err=True)
-    loaded.snapshot = _with_commitments(loaded.snapshot, requests_dir)
-    return loaded, policy
-
-
-def _with_commitments(snapshot: Any, requests_dir: Path | None) -> Any:
-    """Add capacity promised to approved, not yet installed requests (DESIGN §5)."""
-    try:
-        from playbooks.commitments import apply_commitments
-    except ModuleNotFoundError:
-        return snapshot
-    return apply_commitments(snapshot, requests_dir)
 
 
 def _common(func: Any) -> Any:
     options = [
         click.option("--source", default=None, help=SOURCE_HELP),
         click.option("--site", "sites", multiple=True, help="Site slug or name (repeatable). Default: all."),
-        click.option("--config", type=click.Path(path_type=Path), default=None,
-                     help="Configuration file (default: $COLO_CONFIG, ./colo.yaml, ~/.config/colo/config.yaml)."),
+        click.option("--config", type=click.Path(path_type=Path), default=None, help=CONFIG_HELP),
         click.option("--insecure", is_flag=True, help="Do not verify NetBox's TLS certificate."),
         click.option("--requests-dir", type=click.Path(path_type=Path), default=None,
                      help="Request files whose approved capacity counts as committed "
-                          "(default: $COLO_REQUESTS_DIR or ./requests)."),
+                          "(default: $COLO_REQUESTS_DIR, the config's workflow.requests_dir, ./requests)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -69,28 +50,14 @@ def _common(func: Any) -> Any:
 @click.option("--verbose", "-v", is_flag=True, help="Also print timing and the number of HTTP requests made.")
 def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, insecure: bool,
                requests_dir: Path | None, fmt: str, output: str | None, verbose: bool) -> None:
-    """Print the capacity report of every rack, feed, UPS, genset, uplink and cluster."""
-    import time
+    """Print the capacity report of every rack, feed, UPS, genset, uplink and cluster.
 
-    from capacity.engine import compute_capacity
-    from capacity.report import build_report
-    from inventory.names import select_sites
-    from reports import tables
-
-    output_path = checked_output(output, config=config, requests_dir=requests_dir, sources=[source])
-    started = time.perf_counter()
-    loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=sys.stderr.isatty())
-    loaded_at = time.perf_counter()
-    wanted = set(select_sites(loaded.snapshot.sites, sites))
-    result = compute_capacity(loaded.snapshot, policy)
-    report = build_report(loaded.snapshot, result, wanted)
-    report["meta"] = {
-        "source": loaded.source,
-        "generated_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
-        "sites": sorted(s["site"] for s in report["sites"]),
-    }
-    computed_at = time.perf_counter()
-
+    Example: colo capacity report --source demo --format csv -o capacity.csv
+    """
+    app = make_app(config, requests_dir, insecure=insecure)
+    output_path = checked_output(output, app, sources=[source])
+    done = capacity_report(app, source, list(sites), progress=sys.stderr.isatty())
+    report = done.report
     data: str | bytes
     if fmt == "json":
         data = tables.render_json(report)
@@ -101,20 +68,17 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
             raise InputError("--format xlsx writes a binary file: give -o FILE.xlsx")
         data = tables.render_xlsx(report)
     elif fmt == "html":
-        from colo_cli.forecast_cmds import report_runway
-        from reports.capacity_html import build_elevations, render_capacity_html
-
-        data = render_capacity_html(report, snapshot_elevations=build_elevations(loaded.snapshot),
-                                    generated_at=report["meta"]["generated_at"], source=loaded.source,
-                                    forecast=report_runway(loaded, policy, wanted, source, config, insecure,
-                                                           requests_dir), heatmap=True)
+        runway = report_runway(app, done.loaded, source, requests_dir, done.sites)
+        data = render_capacity_html(report, snapshot_elevations=build_elevations(done.loaded.snapshot),
+                                    generated_at=report["meta"]["generated_at"], source=done.loaded.source,
+                                    forecast=runway, heatmap=True)
     else:
         data = tables.render_table(report)
     emit(data, output_path)
     if verbose:
-        requests = f", {loaded.requests_made} HTTP requests" if loaded.requests_made is not None else ""
-        click.echo(f"loaded in {loaded_at - started:.2f} s{requests}; computed in "
-                   f"{computed_at - loaded_at:.2f} s", err=True)
+        made = done.loaded.requests_made
+        requests = f", {made} HTTP requests" if made is not None else ""
+        click.echo(f"loaded in {done.load_s:.2f} s{requests}; computed in {done.compute_s:.2f} s", err=True)
 
 
 @capacity.command("check")
@@ -132,22 +96,13 @@ def check_cmd(request_file: Path, source: str | None, sites: tuple[str, ...], co
     --site keeps the placement and the hosting cluster to those sites.
     Exit status: 0 it fits, 1 it does not fit (reasons printed), 2 bad input.
     """
-    from capacity.engine import compute_capacity
-    from capacity.fit import check_fit
-    from inventory.names import select_sites
-    from reports.fit_text import format_fit_report
-    from playbooks.check_input import read_check_input
-
-    checked = read_check_input(request_file)  # bad input fails before any NetBox read
-    if checked.note:
-        click.echo(f"note: {request_file} is {checked.note}", err=True)
-    loaded, policy = _load(source, sites, config, insecure, requests_dir, progress=False)
-    request = checked.for_snapshot(loaded.snapshot)
-    wanted = set(select_sites(loaded.snapshot.sites, sites)) if sites else None  # unknown: exit 2, naming the known
-    result = compute_capacity(loaded.snapshot, policy)
-    report = check_fit(loaded.snapshot, request, policy, result, sites=wanted)
+    report = check_request_file(make_app(config, requests_dir, insecure=insecure), request_file, source,
+                                list(sites))
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_fit_report(report))
     sys.exit(0 if report.fits else 1)
+
+
+COMMANDS = [capacity]

@@ -9,12 +9,9 @@ from typing import Any
 
 import click
 
+from colo_cli.common import ColoGroup, parse_day, source_option, workflow_app, workflow_options
 from colo_cli.output import checked_output, output_option
-from colo_cli.request_cmds import ColoGroup, Env, _common, _open_source, _parse_day
-from playbooks.documents import (
-    Settings, load_documents_config, register_review_data, register_review_name,
-    render_request_document,
-)
+from playbooks.overview import register_review_document, request_document
 
 
 class DocGroup(ColoGroup):
@@ -47,7 +44,7 @@ def _output_options(func: Any) -> Any:
                         help="Language (default: documents.lang in the configuration, else id).")(func)
     func = click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default=None,
                         help="Format (default: documents.format in the configuration, else pdf).")(func)
-    return _common(func)
+    return workflow_options(func)
 
 
 @doc.command("request")
@@ -63,14 +60,15 @@ def request_doc_cmd(request_id: str, kind: str, fmt: str | None, lang: str | Non
                     requests_dir: Path | None, config_path: Path | None, date_text: str | None,
                     number: str | None, replace: bool) -> None:
     """Render KIND of REQUEST_ID (kinds: capacity_check, application, approval,
-    approval_notice, handover, completion, withdrawal)."""
-    env = Env(requests_dir, config_path)
-    output_path = checked_output(output, config=config_path, requests_dir=env.store.root)
-    docs = load_documents_config(config_path)
-    day = _parse_day(date_text, "--date") if date_text else None
-    settings = Settings(docs, env.config, env.now(), _open_source(env, None))
-    done = render_request_document(env.store, request_id, kind, settings, fmt=fmt, lang=lang, day=day,
-                                   number=(number or None), replace=replace, output=output_path)
+    approval_notice, handover, completion, withdrawal).
+
+    Example: colo doc REQ-2026-0001 handover --lang en
+    """
+    app = workflow_app(config_path, requests_dir)
+    output_path = checked_output(output, app)
+    day = parse_day(date_text, "--date") if date_text else None
+    done = request_document(app, request_id, kind, fmt=fmt, lang=lang, day=day, number=number or None,
+                            replace=replace, output=output_path)
     click.echo(f"{done.path}")
     click.echo(f"{done.kind.kind} {done.number}, {done.day.isoformat()}, {done.checksum}")
     click.echo(done.recorded)
@@ -80,7 +78,7 @@ def request_doc_cmd(request_id: str, kind: str, fmt: str | None, lang: str | Non
 
 @doc.command("register-review")
 @_output_options
-@click.option("--source", default=None, help="demo, netbox or a snapshot file (default as for capacity).")
+@source_option
 @click.option("--today", "today_text", default=None, help="Review as of this date (default today, WITA).")
 @click.option("--number", default=None, help="The document number (default: documents.number_format "
                                               "with REG-YEAR as the request id).")
@@ -91,32 +89,13 @@ def register_review_doc_cmd(fmt: str | None, lang: str | None, output: str | Non
     co-located server with its status and findings (see `colo register review`).
 
     Stored as documents/register-review/register-review-DATE.pdf in the requests folder."""
-    from reports.render import render_document
-
-    env = Env(requests_dir, config_path)
-    output_path = checked_output(output, config=config_path, requests_dir=env.store.root, sources=[source])
-    docs = load_documents_config(config_path)
-    fmt = fmt or docs.format
-    lang = lang or docs.lang
-    today: date = _parse_day(today_text, "--today") if today_text else env.now().date()
-    loaded = _open_source(env, source)()
-    snapshot = loaded.snapshot
-    requests_ = env.store.read_all()  # a request skipped would make its server "unaccounted"
-    from colo_cli.forecast_cmds import review_runway
-
-    data = register_review_data(snapshot, requests_, today, docs, max_age_days=env.config.register_review_days,
-                                role=env.config.colocation_role, number=number or None,
-                                runway=review_runway(loaded, env, source, today))
-    content = render_document("register_review", data, lang=lang, fmt=fmt)
-    from inventory.files import write_atomic
-    from playbooks.documents import sha256_hex
-
-    path = env.store.documents_root / "register-review" / register_review_name(today, fmt, lang)
-    write_atomic(path, content)
-    if output_path is not None:
-        write_atomic(output_path, content)
+    app = workflow_app(config_path, requests_dir)
+    output_path = checked_output(output, app, sources=[source])
+    today: date = parse_day(today_text, "--today") if today_text else app.clock.now().date()
+    path, checksum, data = register_review_document(app, source, today, fmt=fmt, lang=lang, number=number or None,
+                                                    output=output_path)
     click.echo(f"{path}")
-    click.echo(f"register_review {data['document_number']}, {today.isoformat()}, sha256:{sha256_hex(content)}")
+    click.echo(f"register_review {data['document_number']}, {today.isoformat()}, {checksum}")
     click.echo(f"{len(data['servers'])} server(s), "
                f"{sum(1 for s in data['servers'] if s['review_status'] != 'ok')} to look at")
     if output_path is not None:

@@ -9,8 +9,14 @@ from typing import Any, Callable
 
 import click
 
+from colo_cli.common import CONFIG_HELP, ColoGroup, make_app
 from colo_cli.output import checked_output, output_option
-from inventory.errors import InputError
+from inventory.files import dump_snapshot, load_snapshot
+from inventory.netbox.bootstrap import bootstrap
+from inventory.netbox.client import NetBoxClient
+from inventory.netbox.loader import load_snapshot as load_from_netbox
+from inventory.netbox.writer import load_snapshot_into_netbox
+from playbooks.context import App
 
 TOKEN_HELP = ("NetBox API token. Prefer the NETBOX_TOKEN environment variable or the config file: "
               "a token on the command line shows up in the shell history and the process list.")
@@ -22,28 +28,23 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="NetBox base URL (default: $NETBOX_URL, else the config file's netbox.url)."),
         click.option("--token", default=None, metavar="TOKEN", help=TOKEN_HELP),
         click.option("--insecure", is_flag=True, help="Do not verify NetBox's TLS certificate."),
-        click.option("--config", type=click.Path(path_type=Path), default=None,
-                     help="Configuration file (default: $COLO_CONFIG, ./colo.yaml, ~/.config/colo/config.yaml)."),
+        click.option("--config", type=click.Path(path_type=Path), default=None, help=CONFIG_HELP),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _client(url: str | None, token: str | None, insecure: bool, config: Path | None) -> Any:
+def _app(url: str | None, token: str | None, insecure: bool, config: Path | None) -> App:
+    return make_app(config, insecure=insecure, netbox_url=url, netbox_token=token)
+
+
+def _client(url: str | None, token: str | None, insecure: bool, config: Path | None) -> NetBoxClient:
     """A checked client: reachable, a NetBox, new enough, token accepted."""
-    from inventory.netbox.client import NetBoxClient
-    from inventory.netbox.settings import settings_from_env_and_file
-
-    if config is not None and not config.exists():
-        raise InputError(f"{config}: configuration file not found")
-    settings = settings_from_env_and_file(config, insecure=insecure, url=url, token=token)
-    client = NetBoxClient(settings)
-    client.check()
-    return client
+    return _app(url, token, insecure, config).netbox()
 
 
-@click.group()
+@click.group(cls=ColoGroup)
 def netbox() -> None:
     """NetBox itself: check the connection, create the conventions, load and export data."""
 
@@ -68,8 +69,6 @@ def bootstrap_cmd(url: str | None, token: str | None, insecure: bool, config: Pa
     Idempotent: a second run reports 0 changes. Existing objects are matched by slug
     (custom fields by name) and never renamed or restyled.
     """
-    from inventory.netbox.bootstrap import bootstrap
-
     client = _client(url, token, insecure, config)
     report = bootstrap(client, dry_run=dry_run)
     click.echo(report.summary("bootstrap"))
@@ -95,9 +94,6 @@ def load_cmd(source: str, url: str | None, token: str | None, insecure: bool, co
     refuses something midway, the message names the object type, and running the same
     command again continues where it stopped.
     """
-    from inventory.files import load_snapshot
-    from inventory.netbox.writer import load_snapshot_into_netbox
-
     snapshot = load_snapshot(source)  # bad input stops here, before any connection
     client = _client(url, token, insecure, config)
     err = sys.stderr.isatty()
@@ -119,12 +115,10 @@ def load_cmd(source: str, url: str | None, token: str | None, insecure: bool, co
 def snapshot_cmd(url: str | None, token: str | None, insecure: bool, config: Path | None,
                  output: str, sites: tuple[str, ...]) -> None:
     """Read NetBox (one site or all) and write it as a snapshot file."""
-    from inventory.files import dump_snapshot
-    from inventory.netbox.loader import load_snapshot as load_from_netbox
-
-    output_path = checked_output(output, config=config)
+    app = _app(url, token, insecure, config)
+    output_path = checked_output(output, app)
     assert output_path is not None  # required
-    client = _client(url, token, insecure, config)
+    client = app.netbox()
     started = time.monotonic()
     snapshot = load_from_netbox(client, list(sites) or None)
     dump_snapshot(snapshot, output_path)

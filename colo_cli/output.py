@@ -1,17 +1,18 @@
-"""`-o FILE` of every command: one option, one check (inventory.files.check_output_path)."""
+"""Output of every command: `-o FILE` (one option, one check: inventory.files.check_output_path),
+standard output or an atomic write, and XLSX sheets."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import sys
-
 import click
 
-from inventory.config import find_config_file
 from inventory.errors import ColoError
 from inventory.files import DEMO_NAME, check_output_path, write_atomic
+from playbooks.context import App
 
 NOT_FILES = (DEMO_NAME, "netbox")
 
@@ -22,28 +23,25 @@ def output_option(help_text: str, required: bool = False) -> Callable[[Any], Any
                         help=help_text)
 
 
-def checked_output(output: str | None, *, config: Path | None, requests_dir: Path | None = None,
-                   sources: Iterable[str | None] = ()) -> Path | None:
+def checked_output(output: str | None, app: App, sources: Iterable[str | None] = ()) -> Path | None:
     """The `-o` path once checked, before the command reads or writes anything: not a
     folder, its folder exists and is writable, and it is none of the command's inputs (the
     snapshot given as --source, the configuration file, the request files and recorded
     documents of the requests folder)."""
     if output is None:
         return None
-    from playbooks.config import load_workflow_config
-
     try:
-        workflow = load_workflow_config(config)
+        workflow = app.workflow
     except ColoError:  # `capacity report` works with a broken workflow section: guard the defaults
         workflow = None
-    folder = requests_dir or (workflow.requests_dir if workflow else Path("requests"))
+    folder = app.requests_dir_option or (workflow.requests_dir if workflow else Path("requests"))
     documents = workflow.documents_dir if workflow else "documents"
     protected: list[tuple[Path | None, str]] = [
         (Path(s), "the --source snapshot") for s in sources if s and s not in NOT_FILES]
     if workflow and workflow.capacity_source and workflow.capacity_source not in NOT_FILES:
         protected.append((Path(workflow.capacity_source), "the workflow's snapshot (workflow.capacity_source)"))
     protected += [
-        (find_config_file(config), "the configuration file"),
+        (app.config_path, "the configuration file"),
         (folder / "REQ-*.yaml", "a request file of the requests folder"),
         (folder / documents, "inside the folder of recorded documents"),
     ]
@@ -60,3 +58,20 @@ def emit(data: str | bytes, output: Path | None) -> None:
         return
     write_atomic(output, data)
     click.echo(f"wrote {output}", err=True)
+
+
+def xlsx_bytes(sheet: str, headers: list[str], rows: list[list[Any]] | list[dict[str, Any]], *,
+               integers: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> bytes:
+    """One sheet of `rows` under `headers`; `integers` and `numbers` name the columns
+    written as numbers ("-" in `numbers`: an empty cell)."""
+    import pandas as pd  # optional: pandas is heavy and only xlsx output needs it
+
+    frame = pd.DataFrame(rows, columns=headers)
+    for col in integers:
+        frame[col] = frame[col].astype(int)
+    for col in numbers:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()

@@ -1,14 +1,15 @@
-"""Where the configuration file is, and reading one section of it.
+"""Where the configuration file is, and reading it (once).
 
 One file holds every section (`netbox:`, `policy:`, `workflow:`, `documents:`); each
-package validates its own section.
+package validates its own section. Only the composition root (playbooks/context.py)
+finds and reads it; the rest of the code is handed the validated sections.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from inventory.errors import InputError
 from inventory.files import read_structured
@@ -17,7 +18,7 @@ LOCAL_CONFIG = Path("colo.yaml")
 USER_CONFIG = Path("~/.config/colo/config.yaml")
 
 
-def find_config_file(explicit: Path | str | None = None) -> Path | None:
+def find_config_file(explicit: Path | str | None, environ: Mapping[str, str]) -> Path | None:
     """--config, else $COLO_CONFIG, else ./colo.yaml, else ~/.config/colo/config.yaml (if present).
 
     A file the user named (option or environment) must exist.
@@ -27,9 +28,9 @@ def find_config_file(explicit: Path | str | None = None) -> Path | None:
         if not path.exists():
             raise InputError(f"{path}: configuration file not found")
         return path
-    env = os.environ.get("COLO_CONFIG")
-    if env:
-        path = Path(env).expanduser()
+    named = environ.get("COLO_CONFIG")
+    if named:
+        path = Path(named).expanduser()
         if not path.exists():
             raise InputError(f"{path}: configuration file named by COLO_CONFIG not found")
         return path
@@ -39,16 +40,33 @@ def find_config_file(explicit: Path | str | None = None) -> Path | None:
     return None
 
 
-def config_section(path: Path | None, name: str) -> dict[str, Any]:
-    """The mapping under `name:` in the file (empty when absent or no file)."""
+@dataclass(frozen=True)
+class ConfigFile:
+    """The configuration file as read: its path (None: no file) and its top-level mapping."""
+
+    path: Path | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The mapping under `name:` (empty when absent or no file)."""
+        section = self.data.get(name) or {}
+        if not isinstance(section, dict):
+            raise InputError(f"{self.path}: {name}: expected a mapping")
+        return section
+
+    def where(self, name: str) -> str:
+        """How messages name the section: `FILE: name`, or the environment without a file."""
+        return f"{self.path}: {name}" if self.path is not None else "configuration (environment)"
+
+
+def read_config(path: Path | None) -> ConfigFile:
+    """The file at `path` (None: no file, every section empty)."""
     if path is None:
-        return {}
+        return ConfigFile(None)
     data = read_structured(path)
     if data is None:
-        return {}
+        return ConfigFile(path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping at the top level")
-    section = data.get(name) or {}
-    if not isinstance(section, dict):
-        raise InputError(f"{path}: {name}: expected a mapping")
-    return section
+    return ConfigFile(path, data)
+

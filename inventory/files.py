@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import tempfile
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -280,8 +281,6 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the last key of `loc` (for did-you-mean)."""
-    import typing
-
     current: Any = model
     for item in loc[:-1]:
         if isinstance(item, int):

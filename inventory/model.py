@@ -22,6 +22,7 @@ shrunk), so a snapshot read from NetBox is taken as it is (docs/input-validation
 
 from __future__ import annotations
 
+import difflib
 import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -465,7 +466,5 @@ def _check_parents(s: Snapshot) -> None:
 
 
 def _did_you_mean(value: str, pool: set[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(value, sorted(pool), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

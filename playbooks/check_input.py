@@ -3,7 +3,7 @@ or a request file of the workflow, filled-in template included (`colo request te
 
 A request file is recognised by its `agency` or `person_in_charge`, validated as the
 workflow validates it (a draft has no id, state or history yet), and converted with the
-mapping step 3 uses (`steps.capacity_request_data`), so `check` answers what step 3 will.
+mapping step 3 uses (`fit_request.capacity_request_data`), so `check` answers what step 3 will.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from capacity.fit_request import CapacityRequest, load_request
 from inventory.errors import ColoError
 from inventory.files import read_structured, read_text
 from inventory.model import Snapshot
-from playbooks.requests import Request, parse_yaml, validate_request_or_draft
+from playbooks.fit_request import capacity_request_data, resolve_tenant
+from playbooks.request_model import Request
+from playbooks.requests import parse_yaml, validate_request_or_draft
 
 WORKFLOW_KEYS = ("agency", "person_in_charge")
 
@@ -31,8 +33,6 @@ class CheckInput:
         """The request with its tenant as step 3 names it in this snapshot."""
         if self.workflow_request is None:
             return self.request
-        from playbooks.steps import resolve_tenant
-
         data = self.request.model_dump(exclude_none=True)
         resolve_tenant(data, self.workflow_request, snapshot)
         return CapacityRequest.model_validate(data)
@@ -43,8 +43,6 @@ def read_check_input(path: Path) -> CheckInput:
     data = read_structured(path)
     if not (isinstance(data, dict) and any(key in data for key in WORKFLOW_KEYS)):
         return CheckInput(load_request(path))
-    from playbooks.steps import capacity_request_data
-
     # read again as the workflow reads request files (YAML 1.2, round trip)
     doc = data if path.suffix.lower() == ".json" else parse_yaml(read_text(path), path)
     req = validate_request_or_draft(doc, path)

@@ -1,4 +1,4 @@
-"""Approval commits capacity (DESIGN §5).
+"""Approval commits capacity (docs/workflow.md, "Committed capacity").
 
 A request that is approved and not yet installed (approved, notified, delivered) holds
 its placement: the units become rack reservations and its draw, bandwidth and hosting
@@ -11,7 +11,6 @@ the commitment for it does not (see `registered_parts`).
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +18,11 @@ from pathlib import Path
 from capacity.committed import CommitmentScope
 from capacity.whatif import units_touched as reserved_units  # whole units a placement holds
 from inventory.model import Commitment, RackReservation, Snapshot
-from playbooks.config import WorkflowConfig, load_workflow_config
-from playbooks.requests import Request, RequestStore
+from playbooks.config import WorkflowConfig
+from playbooks.request_model import Request
+from playbooks.requests import RequestStore
 from playbooks.sla import WorkingCalendar
-from playbooks.workflow import COMMITTED_STATES, is_lapsed
+from playbooks.states import COMMITTED_STATES, is_lapsed
 
 
 def holding_requests(store: RequestStore, config: WorkflowConfig, now: datetime | None = None,
@@ -98,9 +98,10 @@ def committed_capacity(requests_dir: Path | str | None = None, *, now: datetime 
     """Commitments of every approved, not installed, not lapsed request in the folder.
 
     Keys (tenant slug, rack and feed keys as recorded at the capacity check) are not
-    resolved against any snapshot here; `apply_commitments` does that.
+    resolved against any snapshot here; `apply_commitments` does that. `config`: the
+    workflow configuration (its lapse and SLA clock; defaults when not given).
     """
-    config = config or load_workflow_config()
+    config = config or WorkflowConfig()
     store = RequestStore(_folder(requests_dir, config), config.documents_dir)
     out: list[Commitment] = []
     for req in holding_requests(store, config, now):
@@ -119,13 +120,9 @@ def apply_commitments(snapshot: Snapshot, requests_dir: Path | str | None = None
     A reservation is not added twice when the source (NetBox) already holds one whose
     description names the request; the NetBox reservation of a lapsed approval is
     dropped from the snapshot (it holds nothing any more, even before `cancel`).
+    `config`: the workflow configuration (defaults when not given).
     """
-    try:
-        config = config or load_workflow_config()
-    except Exception as exc:  # a broken config must not break `colo capacity report`
-        print(f"warning: workflow configuration not read ({exc}); no commitments counted",
-              file=sys.stderr)
-        return snapshot
+    config = config or WorkflowConfig()
     folder = _folder(requests_dir, config)
     store = RequestStore(folder, config.documents_dir)  # refuses a file given as the folder
     if not folder.is_dir():
@@ -174,7 +171,4 @@ def reservation_description(req: Request, server: str | None = None) -> str:
 
 
 def _folder(requests_dir: Path | str | None, config: WorkflowConfig) -> Path:
-    if requests_dir is not None:
-        return Path(requests_dir)
-    env = os.environ.get("COLO_REQUESTS_DIR")
-    return Path(env) if env else config.requests_dir
+    return Path(requests_dir) if requests_dir is not None else config.requests_dir

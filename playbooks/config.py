@@ -1,9 +1,13 @@
-"""The `workflow:` section of the configuration: requests folder, SLA clock, lapse, SMTP.
+"""The `workflow:` and `policy:` sections of the configuration: requests folder, SLA
+clock, lapse, SMTP; the capacity policy numbers.
 
 Precedence, highest first: command-line options, environment variables
 (`COLO_REQUESTS_DIR`, `COLO_SMTP_PASSWORD`, ...), the `workflow:` section of the
 configuration file (`--config`, else `COLO_CONFIG`, else `./colo.yaml` if present),
-the defaults below. The SMTP password is only ever read from the environment.
+the defaults below. The composition root (playbooks/context.py) reads the file and the
+environment once and builds these objects; nothing else does. The SMTP password is only
+ever read from the environment, at the moment of sending (`SmtpConfig.password`), so no
+object holds it.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import os
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from inventory.config import config_section, find_config_file  # noqa: F401  (re-exported)
+from capacity.policy import Policy
+from inventory.config import ConfigFile
 from inventory.errors import InputError
+from inventory.files import describe_validation_error, validate_file
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -105,33 +111,34 @@ class WorkflowConfig(_Strict):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
 
 
-def _env_overrides(data: dict[str, Any]) -> dict[str, Any]:
-    env = os.environ
-    if env.get("COLO_REQUESTS_DIR"):
-        data["requests_dir"] = env["COLO_REQUESTS_DIR"]
-    if env.get("COLO_CAPACITY_SOURCE"):
-        data["capacity_source"] = env["COLO_CAPACITY_SOURCE"]
+def _env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    if environ.get("COLO_REQUESTS_DIR"):
+        data["requests_dir"] = environ["COLO_REQUESTS_DIR"]
+    if environ.get("COLO_CAPACITY_SOURCE"):
+        data["capacity_source"] = environ["COLO_CAPACITY_SOURCE"]
     smtp = dict(data.get("smtp") or {})
     for key, var in (("host", "COLO_SMTP_HOST"), ("port", "COLO_SMTP_PORT"),
                      ("username", "COLO_SMTP_USERNAME"), ("sender", "COLO_SMTP_SENDER")):
-        if env.get(var):
-            smtp[key] = env[var]
+        if environ.get(var):
+            smtp[key] = environ[var]
     if smtp:
         data["smtp"] = smtp
     return data
 
 
-def load_workflow_config(path: Path | str | None = None) -> WorkflowConfig:
-    """Read the `workflow:` section of the configuration file, with env overrides."""
-    from pydantic import ValidationError
-
-    from inventory.files import describe_validation_error
-
-    cfg_path = find_config_file(path)
-    section = _env_overrides(dict(config_section(cfg_path, "workflow")))
+def workflow_config(config: ConfigFile, environ: Mapping[str, str]) -> WorkflowConfig:
+    """The `workflow:` section of the configuration file, with the environment's overrides."""
+    section = _env_overrides(dict(config.section("workflow")), environ)
     try:
         return WorkflowConfig.model_validate(section)
     except ValidationError as exc:
-        where = f"{cfg_path}: workflow" if cfg_path is not None else "configuration (environment)"
         msg = describe_validation_error(exc, WorkflowConfig, section)
-        raise InputError(f"{where}: {msg}") from None
+        raise InputError(f"{config.where('workflow')}: {msg}") from None
+
+
+def policy_config(config: ConfigFile) -> Policy:
+    """Defaults, overridden by the file's `policy:` section (unknown keys rejected)."""
+    section = config.section("policy")
+    if not section:
+        return Policy()
+    return validate_file(Policy, section, f"{config.path}: policy")

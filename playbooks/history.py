@@ -23,7 +23,7 @@ from datetime import datetime
 from inventory.demand import Footprint, Tenure
 from playbooks.requests import Request, RequestStore
 from playbooks.sla import WorkingCalendar
-from playbooks.workflow import lapse_deadline
+from playbooks.states import lapse_deadline
 
 
 def request_tenures(requests: Iterable[Request], calendar: WorkingCalendar, lapse_working_days: float,

@@ -35,7 +35,7 @@ import re
 from typing import Any, Callable
 
 from inventory.errors import ColoError, NetBoxHTTPError
-from playbooks.requests import Request
+from playbooks.request_model import Request
 
 #: statuses with which NetBox refuses a create that collides with an existing object:
 #: 400 from validation, 500 from a database constraint when the other insert raced it

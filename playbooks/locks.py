@@ -20,9 +20,11 @@ import socket
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 from inventory.errors import ColoError
+from playbooks.request_model import normalise_id
+from playbooks.requests import RequestStore
 
 try:
     import fcntl
@@ -56,6 +58,13 @@ def request_lock(folder: Path, request_id: str, what: str) -> Iterator[None]:
     finally:
         path.unlink(missing_ok=True)  # while still held: a waiter re-checks the path (_acquire)
         os.close(fd)
+
+
+def request_lock_for(store: RequestStore, request_id: str, command: str) -> ContextManager[None]:
+    """The lock of the request `request_id` names (any spelling `normalise_id` accepts)
+    while running `command` (`{rid}` in it: the request id), for the message of one refused."""
+    rid = normalise_id(request_id)
+    return request_lock(store.root, rid, command.format(rid=rid))
 
 
 def _acquire(path: Path, request_id: str) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from inventory.errors import ColoError, InputError
 from playbooks.config import SmtpConfig
-from playbooks.requests import Request
+from playbooks.request_model import Request
 
 
 @dataclass

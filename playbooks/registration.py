@@ -45,7 +45,7 @@ from typing import Any, Callable
 from inventory.errors import ColoError, InputError, NetBoxHTTPError
 from inventory.netbox.writer import VM_DISK_MB_PER_GB
 from playbooks.identity import contacts_with_nip, create_once, request_reservations
-from playbooks.requests import Request, Server
+from playbooks.request_model import Request, Server
 
 VM_TYPE = "virtualization.virtualmachine"
 PERSON_IN_CHARGE_ROLE = ("person-in-charge", "Penanggung Jawab (person in charge)")
@@ -742,12 +742,12 @@ def _check_race(client: Any, device_id: int, change: Change, echo: Callable[[str
             echo(f"note: {other['name']} (id {other['id']}) overlaps {me['name']}; it is newer and yields")
 
 
-def registration_gaps(config_path: Any = None) -> Callable[[Request], list[str]]:
+def registration_gaps(config_path: Any = None, *, client: Any = None) -> Callable[[Request], list[str]]:
     """What of a request `colo request apply` has not registered in NetBox (for step 8):
     a server whose serial no device has, a hosting with no VM naming the request, or one
     whose registration stopped before its journal entry (the last write of each)."""
     def gaps(req: Request) -> list[str]:
-        nb = _client(config_path)
+        nb = client or _client(config_path)
         marker = f"[{req.id}] registered"
         out: list[str] = []
 
@@ -844,97 +844,7 @@ def _withdraw_vm(client: Any, plan: Plan, req: Request, reasons: str) -> None:
                                             f"{marker}: {reasons}", "warning"))
 
 
-# --- yearly register review (SOP: review at least once a year) -------------------------------
-
-@dataclass
-class ReviewFinding:
-    device: str
-    serial: str
-    tenant: str
-    kind: str  # never_reviewed | review_overdue | missing_serial | missing_tenant | missing_domain
-    #            | temporary_expired | unaccounted
-    message: str
-
-
-REVIEW_KINDS = ("never_reviewed", "review_overdue", "missing_serial", "missing_tenant", "missing_domain",
-                "temporary_expired", "unaccounted")
-
-
-def _as_date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def colocated_servers(snapshot: Any, role: str = SERVER_ROLE, statuses: tuple[str, ...] = ("active",)) -> list[Any]:
-    return [d for d in snapshot.devices if d.role == role and d.status in statuses]
-
-
-def review_register(snapshot: Any, requests: list[Request], today: date, *, max_age_days: int = 365,
-                    role: str = SERVER_ROLE) -> list[ReviewFinding]:
-    """What the yearly review must look at, one finding per device and problem."""
-    tenants = {t.key: t.name for t in snapshot.tenants}
-    accounted = {r.id: r for r in requests if r.state in (
-        "approved", "notified", "delivered", "installed", "completed", "withdrawal_requested",
-        "withdrawal_approved")}
-    by_serial = {s.serial: r for r in accounted.values() for s in r.servers if s.serial}
-    out: list[ReviewFinding] = []
-    for d in sorted(colocated_servers(snapshot, role), key=lambda d: (d.name or d.key)):
-        cf = d.custom_fields or {}
-        name = d.name or d.key
-        tenant = tenants.get(d.tenant or "", d.tenant or "")
-
-        def add(kind: str, message: str) -> None:
-            out.append(ReviewFinding(name, d.serial or "", tenant, kind, message))
-
-        reviewed = _as_date(cf.get("last_review_date"))
-        if reviewed is None:
-            add("never_reviewed", "never reviewed")
-        elif (today - reviewed).days > max_age_days:
-            add("review_overdue", f"last reviewed {reviewed} ({(today - reviewed).days} days ago)")
-        if not d.serial:
-            add("missing_serial", "no serial number")
-        if not d.tenant:
-            add("missing_tenant", "no tenant (agency)")
-        if not cf.get("domain"):
-            add("missing_domain", "no domain name")
-        req = accounted.get(str(cf.get("request_id") or "")) or (by_serial.get(d.serial) if d.serial else None)
-        valid_until = _as_date(cf.get("valid_until")) or (req.valid_until if req else None)
-        temporary = cf.get("colocation_type") == "temporary" or (req is not None and not req.permanent)
-        if temporary and valid_until is not None and valid_until < today:
-            add("temporary_expired", f"temporary co-location ended {valid_until}")
-        if req is None:
-            rid = cf.get("request_id")
-            add("unaccounted", f"request {rid} not found in the requests folder" if rid
-                else "no request accounts for it")
-    return out
-
-
-def register_rows(snapshot: Any, role: str = SERVER_ROLE) -> list[dict[str, Any]]:
-    """The asset register: one row per co-located server (any status but offline ones kept)."""
-    racks = {r.key: r.name for r in snapshot.racks}
-    tenants = {t.key: t.name for t in snapshot.tenants}
-    types = {t.key: t for t in snapshot.device_types}
-    rows = []
-    for d in sorted((d for d in snapshot.devices if d.role == role), key=lambda d: d.name or d.key):
-        cf = d.custom_fields or {}
-        t = types.get(d.device_type)
-        rows.append({
-            "name": d.name or d.key, "serial": d.serial, "tenant": tenants.get(d.tenant or "", d.tenant or ""),
-            "make": t.manufacturer if t else "", "model": t.model if t else d.device_type,
-            "site": d.site, "rack": racks.get(d.rack or "", d.rack or ""),
-            "position": d.position, "face": d.face or "", "status": d.status,
-            "domain": cf.get("domain") or "", "request_id": cf.get("request_id") or "",
-            "colocation_type": cf.get("colocation_type") or "", "valid_until": cf.get("valid_until") or "",
-            "handover_date": cf.get("handover_date") or "", "last_review_date": cf.get("last_review_date") or "",
-        })
-    return rows
-
+# --- yearly register review: the mark in NetBox (the review itself: playbooks/register_review.py)
 
 def mark_reviewed(names: list[str], when: date, *, all_active: bool = False, client: Any = None,
                   config_path: Any = None, role: str = SERVER_ROLE) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from inventory.errors import InputError, NetBoxHTTPError, SourceError
 from playbooks.identity import create_once, find_existing, request_reservations
 from playbooks.registration import TENANT_GROUP, _client, _one
-from playbooks.requests import Placement, Request
+from playbooks.request_model import Placement, Request
 
 
 def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[int | None, str]:
@@ -37,7 +37,7 @@ def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[
     return tenant_id, "create" if created else "keep"
 
 
-def reserver(config_path: Any = None) -> Callable[[Request, Placement], list[int]]:
+def reserver(config_path: Any = None, *, client: Any = None) -> Callable[[Request, Placement], list[int]]:
     """Creates the approval's rack reservations in NetBox; returns their ids.
 
     The placement's racks are NetBox rack ids (the snapshot was loaded from NetBox).
@@ -50,9 +50,9 @@ def reserver(config_path: Any = None) -> Callable[[Request, Placement], list[int
     def create(req: Request, placement: Placement) -> list[int]:
         from playbooks.commitments import reservation_description, reserved_units
 
-        client = _client(config_path)
-        user = client.current_user().get("id")
-        tenant_id, _ = ensure_tenant(client, req)
+        nb = client or _client(config_path)
+        user = nb.current_user().get("id")
+        tenant_id, _ = ensure_tenant(nb, req)
         servers = {s.name: s for s in req.servers}
         ids: list[int] = []
         try:
@@ -63,18 +63,18 @@ def reserver(config_path: Any = None) -> Callable[[Request, Placement], list[int
                 units = reserved_units(sp.position, servers[sp.server].u_height)
                 payload = {"rack": int(sp.rack), "units": units, "user": user, "tenant": tenant_id,
                            "description": reservation_description(req, sp.server)[:200]}
-                found = find_existing(client, "rack reservation", "dcim/rack-reservations", payload)
+                found = find_existing(nb, "rack reservation", "dcim/rack-reservations", payload)
                 held = [r for r in found if sorted(r.get("units") or []) == units]
                 if held:  # made by an earlier run whose answer was lost
                     ids.append(int(held[0]["id"]))
                     continue
                 # one of an earlier placement of this server: it would hold the wrong units
-                _delete_reservations(client, None, [int(r["id"]) for r in found])
-                rid, _ = create_once(client, "rack reservation", "dcim/rack-reservations", payload,
+                _delete_reservations(nb, None, [int(r["id"]) for r in found])
+                rid, _ = create_once(nb, "rack reservation", "dcim/rack-reservations", payload,
                                      f"reserve units {units} of rack {sp.rack_name or sp.rack} for {req.id}")
                 ids.append(rid)
         except Exception:
-            _release_all(client, req, ids)
+            _release_all(nb, req, ids)
             raise
         return ids
     return create
@@ -102,9 +102,9 @@ def _delete_reservations(client: Any, req: Request | None, ids: list[int]) -> li
     return sorted(wanted)
 
 
-def releaser(config_path: Any = None) -> Callable[[Request, list[int]], list[int]]:
+def releaser(config_path: Any = None, *, client: Any = None) -> Callable[[Request, list[int]], list[int]]:
     """Deletes a request's rack reservations: those recorded (`ids`) and any other whose
     description names it (one made by a run whose answer was lost)."""
     def release(req: Request, ids: list[int]) -> list[int]:
-        return _delete_reservations(_client(config_path), req, ids)
+        return _delete_reservations(client or _client(config_path), req, ids)
     return release

@@ -37,7 +37,7 @@ class StepStandard:
     standard_days: float | None = None
 
 
-# The SOP table (shared/sop/README.md): who acts at each step and its standard time.
+# The SOP table (docs/workflow.md, "The SLA clock"): who acts at each step and its standard time.
 STEP_STANDARDS: dict[int, StepStandard] = {
     1: StepStandard(1, "submit request letter", AGENCY, None),
     2: StepStandard(2, "verify and disposition", DATA_CENTRE, 15),

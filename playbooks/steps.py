@@ -1,4 +1,5 @@
-"""What each SOP step does besides recording itself: the side effects of `advance()`.
+"""What each SOP step does besides recording itself: the effects of `advance()`, and
+`run_step`, which records a step with its effects in their order (`effects_for`).
 
 - step 3: run the capacity check against the configured source (other requests'
   commitments included), record verdict, reasons and placement, keep the full report
@@ -10,164 +11,43 @@
   the step's document attached (--document, or the one rendered when documents.auto is on);
 - step 7/8: serial numbers recorded, step 8 refuses servers without one, and with NetBox
   as the source refuses until `colo request apply` has registered them there;
-- reject / cancel: release the reservation.
+- reject / cancel: release the reservation;
+- every step with a document of its own (playbooks/documents.py): render it when
+  documents.auto is on (playbooks/document_files.py `document_effect`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
+from capacity.policy import Policy
 from inventory.errors import ColoError, InputError
 from inventory.files import write_atomic
+from inventory.sources import SnapshotOpener
+from playbooks import reservations
 from playbooks.config import WorkflowConfig
-from playbooks.requests import CapacityCheck, Placement, Request, Reservation, ServerPlacement
-from playbooks.workflow import Effect, StepContext
+from playbooks.context import App
+from playbooks.document_files import document_effect
+from playbooks.fit_request import fit_reasons, placement_from_report, placement_still_offered, run_fit
+from playbooks.locks import request_lock_for
+from playbooks.mail import send_step_mail, step_mail
+from playbooks.registration import registration_gaps
+from playbooks.request_model import CapacityCheck, Placement, Request, Reservation
+from playbooks.requests import sha256_of
+from playbooks.states import Action
+from playbooks.workflow import Effect, StepContext, advance, parse_at
 
-SnapshotOpener = Callable[[], Any]  # returns inventory.sources.Loaded
+Reserver = Callable[[Request, Placement], list[int]]  # makes the NetBox reservations, returns their ids
+Releaser = Callable[[Request, list[int]], list[int]]  # deletes them (and any naming the request)
 
 
 # --- step 3: capacity -------------------------------------------------------------
 
-def capacity_request_data(req: Request) -> dict[str, Any]:
-    """The request in the shape `capacity check REQUEST.yaml` reads (capacity.fit)."""
-    data: dict[str, Any] = {"request_id": req.id, "tenant": req.agency.tenant_slug()}
-    if req.servers:
-        data["servers"] = [
-            {k: v for k, v in {
-                "name": s.name,
-                "u_height": s.u_height,
-                "full_depth": s.full_depth,
-                "psu_count": s.psu_count,
-                "allocated_draw_w": s.allocated_draw_w,
-                "maximum_draw_w": s.maximum_draw_w,
-                "bandwidth_mbps": s.bandwidth_mbps,
-            }.items() if v is not None}
-            for s in req.servers
-        ]
-    if req.hosting is not None:
-        h = req.hosting
-        data["hosting"] = {k: v for k, v in {
-            "vcpus": h.vcpus, "memory_gb": h.memory_gb, "disk_gb": h.disk_gb,
-            "cluster": h.cluster}.items() if v is not None}
-    return data
-
-
-def resolve_tenant(data: dict[str, Any], req: Request, snapshot: Any) -> None:
-    """The tenant as the snapshot knows the agency: its tenant slug, else its name; none
-    for a new agency (not a tenant yet, so no rack is dedicated to it either)."""
-    known = {v for t in snapshot.tenants for v in (t.key, t.slug, t.name)}
-    if data.get("tenant") in known:
-        return
-    if req.agency.unit_name in known:
-        data["tenant"] = req.agency.unit_name
-    else:
-        data.pop("tenant", None)
-
-
-def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
-            config: WorkflowConfig, policy: Any = None) -> tuple[Any, Any, str]:
-    """(FitReport, snapshot, source text) for a request against the current state."""
-    from capacity.engine import compute_capacity
-    from capacity.fit import check_fit
-    from capacity.fit_request import CapacityRequest
-    from capacity.policy import Policy
-    from playbooks.commitments import apply_commitments
-
-    loaded = open_snapshot()
-    snapshot = apply_commitments(loaded.snapshot, requests_dir, config=config)
-    # the request's own NetBox reservations (an approval run whose answer was lost made
-    # them) hold its units for it, not against it: step 5 run again keeps its placement
-    from playbooks.identity import reservation_descriptions
-
-    own = reservation_descriptions(req)
-    snapshot = snapshot.model_copy(update={"reservations": [
-        r for r in snapshot.reservations if r.description not in own]})
-    data = capacity_request_data(req)
-    resolve_tenant(data, req, snapshot)
-    if config.site:
-        data["site"] = config.site
-    try:
-        cap_request = CapacityRequest.model_validate(data)
-    except Exception as exc:  # the request file validated, so this is a contract mismatch
-        raise ColoError(f"{req.id}: cannot express the request for the capacity check: {exc}") from None
-    policy = policy or Policy()
-    result = compute_capacity(snapshot, policy)
-    report = check_fit(snapshot, cap_request, policy, result)
-    return report, snapshot, loaded.source
-
-
-def placement_from_report(report: Any, snapshot: Any, index: int = 0) -> Placement | None:
-    """The chosen (best-ranked) placement of a FitReport as the request file records it."""
-    placements = list(getattr(report, "placements", None) or [])
-    data = report.to_dict()
-    cluster = _cluster_of(data)
-    if not placements:
-        return Placement(cluster=cluster) if cluster else None
-    chosen = placements[min(index, len(placements) - 1)]
-    return _placement(chosen, snapshot, cluster)
-
-
-def _get(obj: Any, *names: str) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return None
-
-
-def _placement(chosen: Any, snapshot: Any, cluster: str | None) -> Placement:
-    racks = {r.key: r for r in snapshot.racks}
-    entries = _get(chosen, "servers", "items", "assignments")
-    if entries is None:
-        entries = [chosen]
-    servers: list[ServerPlacement] = []
-    site = None
-    for e in entries:
-        rack = str(_get(e, "rack", "rack_key"))
-        rk = racks.get(rack)
-        if rk is None:  # the report may name racks by name
-            rk = next((r for r in snapshot.racks if r.name == rack), None)
-        feeds = _get(e, "feeds", "feed_keys") or [f for f in (_get(e, "feed_a"), _get(e, "feed_b")) if f]
-        servers.append(ServerPlacement(
-            server=str(_get(e, "server", "name")),
-            rack=rk.key if rk else rack,
-            rack_name=rk.name if rk else None,
-            position=float(_get(e, "position", "start_u", "unit")),
-            face=_get(e, "face") or "front",
-            units=str(_get(e, "units")) if isinstance(_get(e, "units"), str) else None,
-            feeds=[str(f) for f in feeds],
-        ))
-        site = site or (rk.site if rk else None)
-    return Placement(site=site, servers=servers, cluster=cluster)
-
-
-def _cluster_of(data: dict[str, Any]) -> str | None:
-    """The cluster the check chose for hosting (its key: a NetBox id from a NetBox source)."""
-    hosting_asked = any(dim.get("requested") for dim in data.get("dimensions", []) or []
-                        if dim.get("dimension") in ("vcpu", "memory", "disk"))
-    return data.get("cluster") if hosting_asked else None
-
-
-def _reasons(report: Any) -> list[str]:
-    data = report.to_dict()
-    out: list[str] = []
-    for dim in data.get("dimensions", []) or []:
-        verdict = str(dim.get("verdict", "")).lower()
-        if verdict and verdict not in ("fits", "not requested", "ok"):
-            name = dim.get("dimension") or dim.get("name") or "?"
-            out.append(f"{name}: {dim.get('reason') or verdict}")
-    for r in data.get("reasons", []) or []:
-        if r not in out:
-            out.append(str(r))
-    return out
-
-
-def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, policy: Any = None) -> Effect:
+def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, policy: Policy) -> Effect:
+    """Step 3: the capacity check, its report kept beside the request; no room rejects."""
     def effect(ctx: StepContext) -> None:
         req = ctx.file.request
         report, snapshot, source = run_fit(req, open_snapshot, ctx.store.root, config, policy)
@@ -178,7 +58,7 @@ def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
         relative = report_path.resolve().relative_to(ctx.store.root.resolve()).as_posix()
         fits = bool(report.fits)
         check = CapacityCheck(checked_at=ctx.transition.at, source=source, fits=fits,
-                              reasons=_reasons(report), report=relative)
+                              reasons=fit_reasons(report), report=relative)
         ctx.file.set("capacity_check", check)
         placement = placement_from_report(report, snapshot) if fits else None
         ctx.file.set("placement", placement)
@@ -193,7 +73,6 @@ def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
             ctx.messages.append(f"capacity: NOT available ({source}); the request is rejected")
             ctx.messages.extend(f"  {r}" for r in check.reasons)
         if ctx.transition.document is None:
-            from playbooks.requests import sha256_of
             ctx.transition = ctx.transition.model_copy(
                 update={"document": relative, "checksum": sha256_of(report_path)})
     return effect
@@ -201,30 +80,35 @@ def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
 
 # --- step 5: approval commits the placement ------------------------------------------
 
-def approval_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, policy: Any = None,
-                    reserver: Callable[[Request, Placement], list[int]] | None = None) -> Effect:
-    """Re-check, then commit. `reserver` creates the NetBox reservations (ids returned)."""
+def approval_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, policy: Policy) -> Effect:
+    """Step 5: re-check the request against everything committed since step 3; a placement
+    another approval took is replaced by the best one left (commit_effect then holds it)."""
     def effect(ctx: StepContext) -> None:
         req = ctx.file.request
         if req.capacity_check is None or not req.capacity_check.fits:
             raise InputError(f"{req.id}: no positive capacity check recorded; run step 3 first")
-        placement = req.placement
-        # re-check servers and hosting against everything committed since step 3
-        report, snapshot, source = run_fit(req, open_snapshot, ctx.store.root, config, policy)
+        report, snapshot, _ = run_fit(req, open_snapshot, ctx.store.root, config, policy)
         if not report.fits:
-            reasons = "; ".join(_reasons(report)) or "see the capacity check"
+            reasons = "; ".join(fit_reasons(report)) or "see the capacity check"
             raise ColoError(
                 f"{req.id}: capacity committed since step 3 leaves no room any more ({reasons})",
                 f"reject it: colo request advance {req.id} reject --by NAME --note ...")
-        still = _still_valid(placement, report, snapshot)
-        if not still:
+        if not placement_still_offered(req.placement, report, snapshot):
             placement = placement_from_report(report, snapshot)
             ctx.messages.append("placement changed since step 3 (units taken by another approval): "
                                 + ", ".join(f"{p.server} -> {p.rack_name or p.rack} U{p.position:g}"
                                             for p in (placement.servers if placement else [])))
             ctx.file.set("placement", placement)
+    return effect
+
+
+def commit_effect(reserver: Reserver | None) -> Effect:
+    """Step 5: commit the placement: the reservation recorded, and made in NetBox by
+    `reserver` (its ids returned) when NetBox is the source."""
+    def effect(ctx: StepContext) -> None:
+        req = ctx.file.revalidate()  # the placement as approval_effect left it
+        placement = req.placement
         ids: list[int] = []
-        _document_first(ctx)
         if reserver is not None and placement is not None and placement.servers:
             ids = reserver(req, placement)
             ctx.messages.append(f"NetBox rack reservation(s) created: {', '.join(map(str, ids))}")
@@ -233,23 +117,9 @@ def approval_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
     return effect
 
 
-def _still_valid(placement: Placement | None, report: Any, snapshot: Any) -> bool:
-    if placement is None or not placement.servers:
-        return True
-    for i in range(len(list(getattr(report, "placements", None) or []))):
-        candidate = placement_from_report(report, snapshot, i)
-        if candidate is None:
-            continue
-        mine = {(p.server, p.rack, p.position, p.face) for p in placement.servers}
-        theirs = {(p.server, p.rack, p.position, p.face) for p in candidate.servers}
-        if mine == theirs:
-            return True
-    return False
-
-
 # --- release --------------------------------------------------------------------
 
-def release_effect(reason: str, releaser: Callable[[Request, list[int]], list[int]] | None = None) -> Effect:
+def release_effect(reason: str, releaser: Releaser | None = None) -> Effect:
     """`releaser(request, ids)` deletes the NetBox reservations: those recorded and any
     other naming the request; returns their ids."""
     def effect(ctx: StepContext) -> None:
@@ -285,6 +155,7 @@ def registered_effect(gaps: Callable[[Request], list[str]]) -> Effect:
 # --- steps 7/8: serial numbers ------------------------------------------------------
 
 def serials_effect(serials: dict[str, str], require_all: bool) -> Effect:
+    """Steps 7/8: the serial numbers given; step 8 (`require_all`) refuses a server without one."""
     def effect(ctx: StepContext) -> None:
         req = ctx.file.request
         names = [s.name for s in req.servers]
@@ -301,46 +172,105 @@ def serials_effect(serials: dict[str, str], require_all: bool) -> Effect:
                     f"give --serial NAME=SN (the serial is the server's identity in the register)")
         if serials:
             ctx.file.revalidate()  # a repeated serial is refused here, before anything is written
-        if require_all:
-            _document_first(ctx)  # the handover minutes, before the reservation is released
     return effect
-
-
-def _document_first(ctx: StepContext) -> None:
-    """documents.auto: render the step's document before an effect changes NetBox or
-    sends mail, so that missing data refuses the step while nothing has happened yet."""
-    from playbooks.documents import auto_document
-
-    auto_document(ctx)
 
 
 # --- steps 6 and 9: e-mail ----------------------------------------------------------
 
-def mail_effect(config: WorkflowConfig, step: int, document: Path | None) -> Effect:
+def mail_check_effect(config: WorkflowConfig, step: int) -> Effect:
+    """Steps 6 and 9, before anything else happens: e-mail switched off is said; step 9
+    without a head of division to copy is refused."""
     def effect(ctx: StepContext) -> None:
-        from playbooks.mail import send_step_mail, step_mail
-
         if not config.smtp.enabled:
             ctx.messages.append("e-mail disabled (workflow.smtp.enabled: false): none sent")
-            return
-        if step == 9 and not config.smtp.head_of_division:
+        elif step == 9 and not config.smtp.head_of_division:
             raise InputError("step 9 copies the head of division: set workflow.smtp.head_of_division "
                              "in the configuration (or pass --no-mail)")
-        attachment = document
-        if attachment is None:  # documents.auto: the step's rendered document is attached
-            from playbooks.documents import auto_document
+    return effect
 
-            attachment = auto_document(ctx)
-        mail = step_mail(ctx.file.request, step, attachment, config.smtp)
+
+def mail_effect(config: WorkflowConfig, step: int) -> Effect:
+    """Steps 6 and 9: e-mail the person in charge, the step's document attached."""
+    def effect(ctx: StepContext) -> None:
+        if not config.smtp.enabled:
+            return
+        mail = step_mail(ctx.file.request, step, ctx.attachment, config.smtp)
         send_step_mail(config.smtp, mail)
         cc = f", cc {', '.join(mail.cc)}" if mail.cc else ""
         ctx.messages.append(f"e-mail sent to {', '.join(mail.to)}{cc}")
     return effect
 
 
-def now_in(tz: Any) -> datetime:
-    fixed = os.environ.get("COLO_NOW")  # for reproducible demos and tests
-    if fixed:
-        moment = datetime.fromisoformat(fixed)
-        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    return datetime.now(tz)
+# --- a step, as the commands record it ---------------------------------------------------
+
+def effects_for(app: App, action: Action, *, source: str | None = None, serials: dict[str, str] | None = None,
+                mail: bool = True, before: tuple[Effect, ...] = ()) -> list[Effect]:
+    """What `action` does, in order. The step's document comes before anything that
+    changes NetBox or sends mail, so that missing data refuses the step while nothing has
+    happened yet; NetBox is reached (through `app`) only when an effect needs it."""
+    workflow = app.workflow
+    opener = app.workflow_snapshot(source)
+    document = document_effect(lambda: app.documents, workflow, app.workflow_snapshot(None, site_only=False))
+
+    def reserve(req: Request, placement: Placement) -> list[int]:
+        return reservations.reserver(client=app.netbox())(req, placement)
+
+    def release(req: Request, ids: list[int]) -> list[int]:
+        return reservations.releaser(client=app.netbox())(req, ids)
+
+    def gaps(req: Request) -> list[str]:
+        return registration_gaps(client=app.netbox())(req)
+
+    state, serials = action.state, serials or {}
+    effects = list(before)
+    if serials or state in ("delivered", "installed"):
+        effects.append(serials_effect(serials, require_all=state == "installed"))
+    if state == "capacity_checked":
+        effects += [capacity_effect(opener, workflow, app.policy), document]
+    elif state == "approved":
+        effects += [approval_effect(opener, workflow, app.policy), document,
+                    commit_effect(reserve if app.uses_netbox(source) else None)]
+    elif state in ("rejected", "cancelled"):
+        effects += [release_effect(state, release), document]
+    elif state == "installed":
+        effects.append(document)  # the handover minutes, before the reservation is released
+        if app.uses_netbox(source):  # registered in NetBox first, or units and power vanish
+            effects.append(registered_effect(gaps))
+        effects.append(release_effect("installed: the device replaces the reservation", release))
+    elif action.step in (6, 9) and mail:
+        effects += [mail_check_effect(workflow, action.step), document, mail_effect(workflow, action.step)]
+    else:
+        effects.append(document)
+    return effects
+
+
+def moment(app: App, at_text: str | None) -> tuple[datetime, datetime]:
+    """(when the step happened: --at, else now; now), in the SLA time zone."""
+    now = app.clock.now()
+    return parse_at(at_text, app.tz, now), now
+
+
+def record_step(app: App, request_id: str, action: Action, *, by: str, at: datetime, now: datetime,
+                document: Path | None = None, note: str | None = None, source: str | None = None,
+                serials: dict[str, str] | None = None, mail: bool = True,
+                before: tuple[Effect, ...] = ()) -> StepContext:
+    """Record `action` of a request with its effects (`before`: the caller's own, first).
+    The caller holds the request's lock."""
+    effects = effects_for(app, action, source=source, serials=serials, mail=mail, before=before)
+    return advance(app.store, request_id, action, by=by, at=at, now=now, document=document, note=note,
+                   effects=effects)
+
+
+def run_step(app: App, request_id: str, action: Action, *, by: str, at_text: str | None,
+             document: Path | None = None, note: str | None = None, source: str | None = None,
+             serials: dict[str, str] | None = None, mail: bool = True) -> StepContext:
+    """`colo request advance`: record a main-path step, reject or cancel, holding the
+    request's lock (one writer per request on this machine)."""
+    if action.state == "submitted":
+        raise InputError("step 1 is `colo request new`")
+    if action.state.startswith("withdraw"):
+        raise InputError("the withdrawal path is `colo withdraw ...`")
+    with request_lock_for(app.store, request_id, f"colo request advance {{rid}} {action.key}"):
+        at, now = moment(app, at_text)
+        return record_step(app, request_id, action, by=by, at=at, now=now, document=document, note=note,
+                           source=source, serials=serials, mail=mail)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from inventory.errors import InputError
 from inventory.model import Snapshot
-from reports import dates
+from reports import dates, forecast_render
 from reports.i18n import format_number, labels
 from reports.render import Formatter, _describe, environment
 
@@ -352,8 +352,6 @@ def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[st
 
     charts: dict[str, Any] = {"runway": None, "heatmaps": []}
     if forecast is not None or heatmap:
-        from reports import forecast_render
-
         if forecast is not None:
             charts["runway"] = {"data": forecast, "rows": forecast_render.forecast_rows(forecast, lang),
                                 "charts": forecast_render.runway_charts(forecast, lang)}

@@ -24,8 +24,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 
-from reports.forecast_render import dimension_label, display_unit
-from reports.i18n import Labels, format_number
+from reports.i18n import Labels, dimension_label, display_unit, format_number
 
 STYLE = {
     "svg.hashsalt": "colo-capacity",

@@ -14,22 +14,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.i18n import Labels, format_number, labels
+from reports.charts import rack_heatmap, runway_chart
+from reports.i18n import Labels, dimension_label, display_unit, format_number, labels
+from reports.render import Formatter, environment
 
 #: display unit of a figure's unit: (divisor, name)
-DISPLAY = {"VA": (1000.0, "kVA"), "kbps": (1000.0, "Mbps")}
 CSV_COLUMNS = ("rank", "site", "dimension", "object", "unit", "used", "capacity", "free", "used_pct",
                "growth_per_month", "growth_low", "growth_high", "warning_when", "warning_earliest",
                "warning_latest", "full_when", "full_earliest", "full_latest", "history_points")
-
-
-def display_unit(unit: str) -> tuple[float, str]:
-    return DISPLAY.get(unit, (1.0, unit))
-
-
-def dimension_label(row: dict[str, Any], L: Labels) -> str:
-    name = L.get(f"fc_dim_{row['dimension']}", row["dimension"])
-    return f"{name} {row['object']}" if row.get("object") else name
 
 
 def amount(value: float, unit: str, lang: str = "en", signed: bool = False) -> str:
@@ -143,8 +135,6 @@ def _columns(headers: dict[str, str], rows: list[dict[str, str]]) -> str:
 
 def runway_charts(data: dict[str, Any], lang: str, prefix: str = "runway") -> list[dict[str, Any]]:
     """An SVG chart per dimension, ranked, for the HTML pages."""
-    from reports.charts import runway_chart
-
     L = labels(lang)
     return [{"site": r["site"], "title": dimension_label(r, L),
              "svg": Markup(runway_chart(r, L, lang, f"{prefix}{i}"))}  # noqa: S704 - matplotlib escapes its text
@@ -152,8 +142,6 @@ def runway_charts(data: dict[str, Any], lang: str, prefix: str = "runway") -> li
 
 
 def render_forecast_html(data: dict[str, Any], *, lang: str = "en", generated: str, source: str) -> str:
-    from reports.render import Formatter, environment
-
     L = labels(lang)
     return environment().get_template("forecast.html").render(
         data=data, rows=forecast_rows(data, lang), charts=runway_charts(data, lang), L=L, F=Formatter(lang),
@@ -162,8 +150,6 @@ def render_forecast_html(data: dict[str, Any], *, lang: str = "en", generated: s
 
 def rack_heatmaps(racks: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """A heat map per site of its racks (free units, failover headroom), for the HTML report."""
-    from reports.charts import rack_heatmap
-
     L = labels(lang)
     sites: dict[str, list[dict[str, Any]]] = {}
     for r in racks:

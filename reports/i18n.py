@@ -457,3 +457,18 @@ def format_number(value: Any, lang: str = "id", decimals: int | None = None) -> 
     if lang == "id":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+#: Units the runway shows scaled: VA as kVA, kbps as Mbps.
+DISPLAY_UNITS = {"VA": (1000.0, "kVA"), "kbps": (1000.0, "Mbps")}
+
+
+def display_unit(unit: str) -> tuple[float, str]:
+    """(divisor, unit shown) of a figure's unit."""
+    return DISPLAY_UNITS.get(unit, (1.0, unit))
+
+
+def dimension_label(row: dict[str, Any], L: Labels) -> str:
+    """A runway row's dimension as people read it, with its object (a UPS, a cluster)."""
+    name = L.get(f"fc_dim_{row['dimension']}", row["dimension"])
+    return f"{name} {row['object']}" if row.get("object") else name

@@ -218,7 +218,7 @@ def render_document(kind: str, data: dict[str, Any], *, lang: str = "id", fmt: s
 def html_to_pdf(html: str) -> bytes:
     """Lay out HTML as PDF with WeasyPrint; nothing outside the document is fetched."""
     try:
-        import weasyprint
+        import weasyprint  # optional: the [pdf] extra; only PDF output needs it
     except ImportError:  # pragma: no cover - depends on the installation
         raise InputError("PDF output needs WeasyPrint: pip install 'colo-kaltim[pdf]' "
                          "(or use --format html)") from None

@@ -144,7 +144,7 @@ def render_csv(report: dict[str, Any], section: str = "racks") -> str:
 
 def render_xlsx(report: dict[str, Any]) -> bytes:
     """One worksheet per section."""
-    import pandas as pd
+    import pandas as pd  # optional: pandas is heavy and only xlsx output needs it
 
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-
-from inventory.config import config_section, find_config_file
+from inventory.config import ConfigFile, find_config_file, read_config
 from inventory.errors import InputError
+
 
 @dataclass(frozen=True)
 class NetBoxSettings:
@@ -38,15 +38,14 @@ class NetBoxSettings:
     __str__ = __repr__
 
 
-def _read_netbox_section(config_path: Path | None) -> tuple[Path | None, dict[str, Any]]:
-    """The config file in use and its `netbox:` section, checked for unknown keys."""
-    path = find_config_file(config_path)
-    section = config_section(path, "netbox")
+def _netbox_section(config: ConfigFile) -> dict[str, Any]:
+    """The `netbox:` section, checked for unknown keys."""
+    section = config.section("netbox")
     unknown = set(section) - {"url", "token", "token_file", "verify_tls", "timeout_s"}
     if unknown:
-        raise InputError(f"{path}: netbox: unknown key(s) {', '.join(sorted(unknown))} "
+        raise InputError(f"{config.path}: netbox: unknown key(s) {', '.join(sorted(unknown))} "
                          "(expected url, token, token_file, verify_tls, timeout_s)")
-    return path, section
+    return section
 
 
 def _token_from_file(token_file: str, config: Path) -> str:
@@ -64,12 +63,24 @@ def _token_from_file(token_file: str, config: Path) -> str:
 
 def settings_from_env_and_file(config_path: Path | None = None, insecure: bool = False, *,
                                url: str | None = None, token: str | None = None) -> NetBoxSettings:
-    """Build the settings; InputError names what is missing and where it may be given."""
-    path, section = _read_netbox_section(config_path)
+    """`netbox_settings` from this process's environment and the configuration file it names."""
+    config = read_config(find_config_file(config_path, os.environ))
+    return netbox_settings(config, os.environ, insecure, url=url, token=token)
 
-    url = url or os.environ.get("NETBOX_URL") or section.get("url")
+
+def netbox_url(config: ConfigFile, environ: Mapping[str, str]) -> str | None:
+    """The NetBox URL the environment or the configuration names (None: no NetBox configured)."""
+    return environ.get("NETBOX_URL") or config.section("netbox").get("url") or None
+
+
+def netbox_settings(config: ConfigFile, environ: Mapping[str, str], insecure: bool = False, *,
+                    url: str | None = None, token: str | None = None) -> NetBoxSettings:
+    """Build the settings; InputError names what is missing and where it may be given."""
+    path, section = config.path, _netbox_section(config)
+
+    url = url or netbox_url(config, environ)
     if not token:
-        token = os.environ.get("NETBOX_TOKEN")
+        token = environ.get("NETBOX_TOKEN")
     if not token:
         if section.get("token"):
             token = str(section["token"]).strip()

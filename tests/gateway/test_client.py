@@ -14,25 +14,10 @@ from click.testing import CliRunner
 from responses import matchers
 
 from inventory.errors import InputError, SourceError
-from inventory.netbox.client import NetBoxClient, auth_header
+from inventory.netbox.client import auth_header
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
 from inventory.netbox.writer import Contains, Desired, Reconciler, Report, same
-
-URL = "http://netbox.test"
-V2 = "nbt_AbCdEfGh1234.s3cr3tPlainTextTokenValue0987654321"
-LEGACY = "0123456789abcdef0123456789abcdef01234567"
-STATUS = {"netbox-version": "4.7.3", "django-version": "5.2"}
-
-
-def make_client(token: str = V2, **kw: Any) -> NetBoxClient:
-    client = NetBoxClient(NetBoxSettings(url=URL, token=token, **kw))
-    client.sleeps = []  # type: ignore[attr-defined]
-    client._sleep = client.sleeps.append  # type: ignore[attr-defined]
-    return client
-
-
-def assert_no_secret(text: str) -> None:
-    assert V2 not in text and "s3cr3tPlainTextTokenValue0987654321" not in text and LEGACY not in text
+from tests.support.fake_netbox import LEGACY, STATUS, URL, V2, _bootstrap_server, assert_no_secret, make_client
 
 
 # ---------------------------------------------------------------- settings
@@ -352,40 +337,6 @@ def test_a_refused_bulk_write_names_the_type_the_object_and_the_rerun() -> None:
     assert "continues idempotently" in text
 
 
-# ---------------------------------------------------------------- bootstrap
-def _bootstrap_server(state: dict[str, list[dict[str, Any]]]) -> None:
-    """A tiny in-memory NetBox for the convention endpoints: list, bulk create, bulk patch."""
-    endpoints = ["dcim/device-roles", "dcim/rack-roles", "tenancy/tenant-groups", "dcim/inventory-item-roles",
-                 "extras/tags", "circuits/circuit-types", "virtualization/cluster-types",
-                 "extras/custom-field-choice-sets", "extras/custom-fields", "extras/export-templates"]
-    counter = iter(range(1, 10_000))
-
-    def handler(endpoint: str) -> Any:
-        def cb(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            objs = state.setdefault(endpoint, [])
-            if request.method == "GET":
-                return 200, {}, json.dumps({"count": len(objs), "results": objs})
-            body = json.loads(request.body or "[]")
-            out = []
-            for item in body:
-                if request.method == "POST":
-                    item = {**item, "id": next(counter)}
-                    if "type" in item:
-                        item["type"] = {"value": item["type"], "label": item["type"].title()}
-                    objs.append(item)
-                else:
-                    obj = next(o for o in objs if o["id"] == item["id"])
-                    obj.update(item)
-                    item = obj
-                out.append(item)
-            return 201 if request.method == "POST" else 200, {}, json.dumps(out)
-        return cb
-
-    for ep in endpoints:
-        for method in (responses.GET, responses.POST, responses.PATCH):
-            responses.add_callback(method, f"{URL}/api/{ep}/", callback=handler(ep))
-
-
 @responses.activate
 def test_bootstrap_twice_second_run_changes_nothing() -> None:
     from inventory.netbox.bootstrap import CUSTOM_FIELDS, bootstrap
@@ -450,7 +401,7 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
     import re
 
     from inventory.netbox.writer import load_snapshot_into_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
+    from tests.support.snapshots import small_dc
 
     responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
     responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
@@ -469,7 +420,7 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
 
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
     from inventory.netbox.writer import validate_for_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
+    from tests.support.snapshots import small_dc
 
     snap = small_dc("v1")
     snap.devices[2].position, snap.devices[2].face = 10.0, "front"  # 2U over srv-1's U10

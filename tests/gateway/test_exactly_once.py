@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from inventory.errors import NetBoxHTTPError, SourceError, WriteOutcomeUnknown
 from playbooks.identity import ConcurrentWriter, create_once
 from playbooks.requests import RequestFile
-from tests.gateway.test_client import URL, make_client
+from tests.support.fake_netbox import URL, make_client
 from tests.support.registration import FaultSite, new_request, write_request
 
 DROPPED = requests.exceptions.ConnectionError(
@@ -252,7 +252,7 @@ def test_step_8_without_netbox_asks_nothing(delivered: dict[str, Any], monkeypat
 @responses.activate
 def test_bootstrap_makes_netbox_keep_the_nip_unique_also_on_an_existing_field() -> None:
     from inventory.netbox.bootstrap import bootstrap
-    from tests.gateway.test_client import _bootstrap_server
+    from tests.support.fake_netbox import _bootstrap_server
 
     state: dict[str, list[dict[str, Any]]] = {"extras/custom-fields": [
         {"id": 900, "name": "nip", "type": {"value": "text"}, "object_types": ["tenancy.contact"], "unique": False}]}

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
 from inventory.files import dump_snapshot
-from inventory.model import Snapshot
+from tests.support.snapshots import small_dc
 
 pytestmark = pytest.mark.integration
 
@@ -52,67 +52,6 @@ def counts(output: str, what: str) -> tuple[int, int, int]:
                   output, re.M)
     assert m, output
     return int(m.group(1)), int(m.group(2)), int(m.group(3))
-
-
-def small_dc(sfx: str) -> Snapshot:
-    """A hand-built data centre; every name carries `sfx` so tests never collide."""
-    site = f"it-{sfx}"
-    return Snapshot.model_validate({
-        "sites": [{"key": site, "name": f"IT site {sfx}", "slug": site}],
-        "locations": [{"key": "hall", "name": f"Hall {sfx}", "site": site}],
-        "tenant_groups": [{"key": "g", "name": f"OPD {sfx}"}],
-        "tenants": [{"key": "dinas", "name": f"Dinas {sfx}", "slug": f"dinas-{sfx}", "group": "g"}],
-        "racks": [
-            {"key": "R1", "name": "R1", "site": site, "location": "hall", "u_height": 42, "role": "colocation",
-             "max_weight_kg": 1000},
-            {"key": "R2", "name": "R2", "site": site, "u_height": 24, "status": "planned"},
-        ],
-        "device_types": [
-            {"key": "srv1u", "manufacturer": f"Maker {sfx}", "model": "S1", "u_height": 1},
-            {"key": "srv2u", "manufacturer": f"Maker {sfx}", "model": "S2", "u_height": 2, "is_full_depth": False},
-            {"key": "pdu", "manufacturer": f"Maker {sfx}", "model": "PDU0", "u_height": 0,
-             "is_full_depth": False, "exclude_from_utilization": True},
-            {"key": "half", "manufacturer": f"Maker {sfx}", "model": "H", "u_height": 0.5},
-        ],
-        "devices": [
-            {"name": f"pdu-a-{sfx}", "device_type": "pdu", "site": site, "rack": "R1", "role": "pdu",
-             "power_ports": [{"name": "inlet", "feed": "F-A"}],
-             "power_outlets": [{"name": "o1", "power_port": "inlet", "feed_leg": "A"},
-                               {"name": "o2", "power_port": "inlet", "feed_leg": "A"}]},
-            {"name": f"srv-1-{sfx}", "device_type": "srv1u", "site": site, "rack": "R1", "position": 10,
-             "face": "front", "tenant": "dinas", "serial": f"SN-{sfx}-1",
-             "custom_fields": {"domain": "dinas.kaltimprov.go.id", "request_id": f"REQ-{sfx}",
-                               "bandwidth_mbps": 20},
-             "power_ports": [{"name": "PSU1", "allocated_draw": 300, "maximum_draw": 450,
-                              "outlet": {"device": f"pdu-a-{sfx}", "name": "o1"}},
-                             {"name": "PSU2", "allocated_draw": 300, "maximum_draw": 450, "feed": "F-B"}]},
-            {"name": f"srv-2-{sfx}", "device_type": "srv2u", "site": site, "rack": "R1", "position": 20,
-             "face": "rear", "power_ports": [{"name": "PSU1", "maximum_draw": 500,
-                                              "outlet": {"device": f"pdu-a-{sfx}", "name": "o2"}}]},
-            {"name": f"half-{sfx}", "device_type": "half", "site": site, "rack": "R2", "position": 3.5,
-             "face": "front"},
-            {"name": f"host-{sfx}", "device_type": "srv1u", "site": site, "rack": "R2", "position": 10,
-             "face": "front", "role": "hypervisor"},
-        ],
-        "reservations": [{"rack": "R1", "units": [30, 31, 32], "tenant": "dinas", "description": f"REQ-{sfx}"}],
-        "power_panels": [{"key": "P1", "name": "Panel 1", "site": site, "ups": "UPS1"}],
-        "power_feeds": [
-            {"key": "F-A", "name": "Feed A", "panel": "P1", "rack": "R1"},
-            {"key": "F-B", "name": "Feed B", "panel": "P1", "rack": "R1", "type": "redundant",
-             "phase": "three-phase", "voltage": 400, "amperage": 32},
-        ],
-        "ups": [{"key": "UPS1", "name": f"UPS-{sfx}", "site": site, "rated_va": 40000, "derating": 0.8,
-                 "efficiency": 0.95, "genset": "G1"}],
-        "gensets": [{"key": "G1", "name": f"Genset-{sfx}", "site": site, "rated_va": 100000,
-                     "other_loads_va": 15000}],
-        "uplinks": [{"key": "U1", "name": f"CID-{sfx}", "site": site, "provider": f"ISP {sfx}",
-                     "commit_kbps": 1_000_000}],
-        "clusters": [{"key": "C1", "name": f"Cluster {sfx}", "site": site,
-                      "hosts": [{"device": f"host-{sfx}", "capacity": {"vcpus": 64, "memory_gb": 512,
-                                                                        "disk_gb": 4000}}],
-                      "vms": [{"name": f"vm-{sfx}", "tenant": "dinas", "vcpus": 4, "memory_mb": 8192,
-                               "disk_gb": 50}]}],
-    })
 
 
 def test_bootstrap_twice_second_run_changes_nothing(netbox_env: dict[str, str], tmp_path: Path,

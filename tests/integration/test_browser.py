@@ -41,7 +41,7 @@ def _snapshot() -> tuple[Snapshot, str]:
 
     if demo_path().exists():
         return load_snapshot("demo"), "demo"
-    from tests.unit.test_capacity_html import small_snapshot
+    from tests.support.snapshots import small_snapshot
 
     return small_snapshot(), "small hand-built snapshot"
 

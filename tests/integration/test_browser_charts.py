@@ -12,7 +12,7 @@ import pytest
 
 from capacity.engine import compute_capacity
 from capacity.report import build_report
-from colo_cli.forecast_cmds import demo_requests_dir
+from playbooks.runway import demo_requests_dir
 from inventory.files import load_snapshot
 from playbooks.config import WorkflowConfig
 from playbooks.forecasting import ForecastSettings, History, build_forecast

@@ -22,7 +22,8 @@ from typing import Any, Callable
 import pytest
 from click.testing import Result
 
-from colo_cli.request_cmds import request, withdraw
+from colo_cli.request_cmds import request
+from colo_cli.withdraw_cmds import withdraw
 from playbooks.requests import RequestFile
 from tests.support.faultproxy import TALLY, Fault, FaultProxy
 from tests.support.registration import (

@@ -30,7 +30,7 @@ from inventory.files import load_snapshot as load_file
 from inventory.model import Snapshot
 from inventory.netbox.loader import LoadStats, ensure_export_templates, load_snapshot
 from inventory.synthetic import generate_snapshot
-from tests.integration.conftest import isolate, nbshell_json, write_into_netbox
+from tests.support.netbox import isolate, nbshell_json, write_into_netbox
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from colo_cli.request_cmds import request, withdraw
+from colo_cli.request_cmds import request
+from colo_cli.withdraw_cmds import withdraw
 from playbooks.requests import RequestFile
-from tests.integration.conftest import capacity_in_netbox, workflow_env
+from tests.support.netbox import capacity_in_netbox, workflow_env
 
 DRAFT = """\
 agency:

@@ -24,8 +24,8 @@ from click.testing import CliRunner, Result
 from colo_cli.main import cli as colo
 from colo_cli.request_cmds import request
 from playbooks.requests import RequestFile
-from tests.integration.conftest import workflow_env
-from tests.integration.test_sop_end_to_end import DRAFT
+from tests.support.netbox import workflow_env
+from tests.support.sop_draft import DRAFT
 
 pytestmark = pytest.mark.integration
 

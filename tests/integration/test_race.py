@@ -16,7 +16,7 @@ from inventory.errors import ColoError
 from inventory.model import Device, DeviceType, Rack, Site, Snapshot
 from inventory.netbox.client import NetBoxClient, NetBoxSettings
 from playbooks.registration import Change, Plan, apply_plan
-from tests.integration.conftest import isolate, write_into_netbox
+from tests.support.netbox import isolate, write_into_netbox
 
 ROUNDS = 4
 

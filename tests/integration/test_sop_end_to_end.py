@@ -24,10 +24,12 @@ from click.testing import CliRunner, Result
 from capacity.engine import compute_capacity
 from capacity.replay import prepare
 from colo_cli.main import cli as colo
-from colo_cli.request_cmds import request, withdraw
+from colo_cli.request_cmds import request
+from colo_cli.withdraw_cmds import withdraw
 from inventory.netbox.changelog import changelog_tenures
 from playbooks.requests import RequestFile
-from tests.integration.conftest import capacity_in_netbox
+from tests.support.netbox import capacity_in_netbox
+from tests.support.sop_draft import DRAFT
 
 pytestmark = pytest.mark.integration
 
@@ -86,36 +88,6 @@ def seed(client: Any, sfx: str) -> dict[str, Any]:
 def changes_naming(client: Any, text: str) -> int:
     """Changelog entries whose object representation mentions `text` (our suffix)."""
     return int(client.get_json("core/object-changes", {"q": text, "limit": 1})["count"])
-
-
-DRAFT = """\
-agency:
-  unit_name: Dinas Kesehatan {sfx}
-  address: Jl. Basuki Rahmat No. 92, Samarinda
-  tenant: dinkes-{sfx}
-person_in_charge:
-  name: Budi {sfx}
-  nip: '198503142010011002'
-  phone: '0812-3456-7890'
-  email: budi-{sfx}@kaltimprov.go.id
-domain: simpus-{sfx}.kaltimprov.go.id
-domain_activation_date: 2026-12-01
-permanent: true
-servers:
-  - name: simpus-{sfx}
-    make: Dell {sfx}
-    model: PowerEdge R650
-    processor: 2x Intel Xeon Silver 4314
-    ram: 128 GB DDR4
-    motherboard: Dell 0PJPW3
-    storage: 4x 1.2 TB SAS
-    psu: 2x 800 W
-    u_height: 1
-    psu_count: 2
-    allocated_draw_w: 351
-    maximum_draw_w: 800
-    bandwidth_mbps: 100
-"""
 
 
 def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> None:

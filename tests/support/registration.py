@@ -20,8 +20,10 @@ from click.testing import CliRunner, Result
 from colo_cli.request_cmds import request
 from inventory.model import Snapshot
 from playbooks.identity import contacts_with_nip, request_reservations
-from playbooks.requests import Request, Reservation, dump_yaml, to_yaml_data
-from playbooks.workflow import MAIN_PATH
+from playbooks.request_model import Request, Reservation
+from playbooks.reservations import reserver
+from playbooks.requests import dump_yaml, to_yaml_data
+from playbooks.states import MAIN_PATH
 from tests.support.faultproxy import FaultProxy
 
 RACK_UNITS = 42
@@ -143,12 +145,10 @@ def history_to(state: str) -> list[dict[str, Any]]:
     raise ValueError(state)
 
 
-def reserve(req: Request) -> Request:
-    """Step 5's NetBox reservation, made by the code step 5 runs (NETBOX_URL: the sandbox)."""
-    from playbooks.reservations import reserver
-
+def reserve(client: Any, req: Request) -> Request:
+    """Step 5's NetBox reservation, made by the code step 5 runs."""
     assert req.placement is not None
-    ids = reserver()(req, req.placement)
+    ids = reserver(client=client)(req, req.placement)
     return req.model_copy(update={"reservation": Reservation(created_at=datetime(2025, 11, 3, 12, tzinfo=WITA),
                                                              netbox_ids=ids)})
 
@@ -183,7 +183,7 @@ class Bench:
     def delivered(self) -> Any:
         """A new request, approved with its NetBox reservation, delivered with its serial."""
         n = self.site.next_number()
-        req = reserve(new_request(self.site, n, f"REQ-2025-{n:04d}"))
+        req = reserve(self.client, new_request(self.site, n, f"REQ-2025-{n:04d}"))
         write_request(self.requests, req, "delivered")
         return req
 

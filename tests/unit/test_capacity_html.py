@@ -14,52 +14,10 @@ from typing import Any
 import pytest
 
 from inventory.errors import InputError
-from inventory.model import Snapshot
 from reports.capacity_html import PALETTE, build_elevations, rack_ref, render_capacity_html, tenant_colours
+from tests.support.snapshots import small_snapshot
 
 GENERATED = datetime(2026, 11, 28, 6, 5, tzinfo=timezone.utc)  # 14.05 WITA
-
-
-def small_snapshot() -> Snapshot:
-    """Two 10U racks and one 6U rack numbered top-down, every occupancy rule once."""
-    site = "DC Samarinda"
-    return Snapshot.model_validate({
-        "sites": [{"name": site, "slug": "dc-smd"}],
-        "locations": [{"name": "Ruang Server 1", "site": site}],
-        "tenants": [{"name": "Dinas Kesehatan"}, {"name": "Bapenda"}],
-        "racks": [
-            {"name": "R01", "site": site, "location": "Ruang Server 1", "u_height": 10, "role": "colocation"},
-            {"name": "R02", "site": site, "location": "Ruang Server 1", "u_height": 10, "role": "colocation"},
-            {"name": "R03", "site": site, "u_height": 6, "desc_units": True},
-        ],
-        "device_types": [
-            {"manufacturer": "Dell", "model": "R650", "u_height": 1},
-            {"manufacturer": "HPE", "model": "DL380", "u_height": 2},
-            {"manufacturer": "Cisco", "model": "Switch", "u_height": 1, "is_full_depth": False},
-            {"manufacturer": "Generic", "model": "Shelf", "u_height": 0.5, "is_full_depth": False},
-            {"manufacturer": "APC", "model": "PDU", "u_height": 0},
-            {"manufacturer": "Dell", "model": "Blade", "u_height": 1, "subdevice_role": "child"},
-        ],
-        "devices": [
-            {"name": "dinkes-web-01", "device_type": "dell-r650", "site": site, "rack": "R01", "position": 1,
-             "face": "front", "tenant": "Dinas Kesehatan"},
-            {"name": "bapenda-db-01", "device_type": "hpe-dl380", "site": site, "rack": "R01", "position": 5,
-             "face": "front", "tenant": "Bapenda"},
-            {"name": "sw-r01", "device_type": "cisco-switch", "site": site, "rack": "R01", "position": 10,
-             "face": "rear"},
-            {"name": "pdu-r01", "device_type": "apc-pdu", "site": site, "rack": "R01"},  # 0U: no unit
-            {"name": "blade-1", "device_type": "dell-blade", "site": site, "rack": "R01",
-             "parent": "bapenda-db-01"},  # in a bay: no unit of its own
-            {"name": "shelf", "device_type": "generic-shelf", "site": site, "rack": "R02", "position": 3.5,
-             "face": "front"},
-            {"name": "top", "device_type": "dell-r650", "site": site, "rack": "R03", "position": 1,
-             "face": "front", "tenant": "Bapenda"},
-        ],
-        "reservations": [
-            {"rack": "R02", "units": [9, 7, 8], "tenant": "Bapenda", "description": "REQ-2026-0007"},
-            {"rack": "R02", "units": [2]},
-        ],
-    })
 
 
 def small_report() -> dict[str, Any]:

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
-from tests.unit.test_requests import DRAFT
-from tests.unit.test_workflow import DC, DRAFT_3U
+from tests.support.request_data import DC, DRAFT, DRAFT_3U
 
 
 @pytest.fixture

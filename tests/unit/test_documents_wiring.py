@@ -8,10 +8,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -20,8 +19,8 @@ from colo_cli.main import cli
 from playbooks.documents import ROMAN_MONTHS, DocumentsConfig, document_number
 from playbooks.mail import NO_MAIL_HINT
 from playbooks.requests import RequestFile
-from tests.unit.test_mail import free_port, smtp  # noqa: F401  (smtp: the aiosmtpd fixture)
-from tests.unit.test_workflow import DC, REGISTER_DC
+from tests.support.request_data import DC, REGISTER_DC
+from tests.support.smtp import free_port
 
 pytest.importorskip("weasyprint", reason="PDF rendering needs WeasyPrint")
 
@@ -468,11 +467,15 @@ def test_auto_mode_refuses_step_8_without_the_specification(tmp_path: Path, monk
 
 def test_auto_mode_refuses_before_netbox_is_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # step 8 releases the approval's NetBox reservation: with the handover's data missing
-    # the step must be refused before the release, not after
-    from playbooks import steps
-    from playbooks.requests import RequestStore
-    from playbooks.workflow import advance, resolve_action
+    # the step must be refused before the release, not after (the step as `colo request
+    # advance` records it, NetBox's releaser replaced by a recorder)
+    import os
+
     from inventory.errors import InputError
+    from playbooks import reservations
+    from playbooks.context import App
+    from playbooks.states import resolve_action
+    from playbooks.steps import run_step
 
     env = make_env(tmp_path, monkeypatch, AUTO_HTML)
     walk_to(env, "7")
@@ -480,17 +483,15 @@ def test_auto_mode_refuses_before_netbox_is_changed(tmp_path: Path, monkeypatch:
     text = text.replace("  netbox_ids: []\n", "  netbox_ids: [41]\n").replace("    psu: 2x 800 W\n", "")
     env["file"].write_text(text, encoding="utf-8")
     released: list[list[int]] = []
-    effects = [steps.serials_effect({}, require_all=True),
-               steps.release_effect("installed", lambda req, ids: released.append(ids) or ids)]
-    now = datetime(2026, 12, 31, 12, tzinfo=ZoneInfo("Asia/Makassar"))
+    monkeypatch.setattr(App, "netbox", lambda self: "a NetBox client")
+    monkeypatch.setattr(reservations, "releaser",
+                        lambda client: lambda req, ids: released.append(ids) or ids)
     with pytest.raises(InputError, match=r"server simpus-app-01 has no psu"):
-        advance(RequestStore(env["requests"]), RID, resolve_action("8"), by="Personil DC",
-                at=datetime(2026, 12, 1, 15, tzinfo=ZoneInfo("Asia/Makassar")), now=now, effects=effects)
+        run_step(App(os.environ), RID, resolve_action("8"), by="Personil DC", at_text="2026-12-01T15:00")
     assert released == []
     env["file"].write_text(text.replace("    ram: 128 GB\n", "    ram: 128 GB\n    psu: 2x 800 W\n"),
                            encoding="utf-8")
-    ctx = advance(RequestStore(env["requests"]), RID, resolve_action("8"), by="Personil DC",
-                  at=datetime(2026, 12, 1, 15, tzinfo=ZoneInfo("Asia/Makassar")), now=now, effects=effects)
+    ctx = run_step(App(os.environ), RID, resolve_action("8"), by="Personil DC", at_text="2026-12-01T15:00")
     assert released == [[41]]
     assert ctx.transition.document == f"documents/{RID}/REQ-2026-0001-handover.html"
 

@@ -14,7 +14,7 @@ from inventory.model import (
     Site,
     Snapshot,
 )
-from tests.unit.test_power import ab_feeds, feed, pdu, port, server, snap
+from tests.support.power_data import ab_feeds, feed, pdu, port, server, snap
 
 PANEL = "acme-panel"  # an excluded (passive) type, full depth
 HALF = "acme-half"  # a half-depth 1U type

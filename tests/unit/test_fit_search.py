@@ -32,7 +32,7 @@ from inventory.model import (
     VirtualMachine,
 )
 from inventory.sources import open_snapshot
-from tests.unit.test_fit import dc, dev, rack
+from tests.support.fit_data import dc, dev, rack
 
 TWO = """\
 servers:

@@ -13,16 +13,17 @@ from click.testing import CliRunner
 from capacity.dimensions import site_figures
 from capacity.engine import compute_capacity
 from capacity.replay import prepare
-from colo_cli.forecast_cmds import demo_requests_dir
 from colo_cli.main import cli
 from inventory.demand import Footprint, Tenure
 from inventory.files import load_snapshot
 from playbooks.commitments import apply_commitments
 from playbooks.config import WorkflowConfig
 from playbooks.history import merge_sources, request_tenures
-from playbooks.requests import Request, RequestStore, read_request
+from playbooks.request_model import Request
+from playbooks.requests import RequestStore, read_request
+from playbooks.runway import demo_requests_dir
 from playbooks.sla import WorkingCalendar
-from playbooks.workflow import lapse_deadline
+from playbooks.states import lapse_deadline
 
 WITA = timezone(timedelta(hours=8))
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=WITA)

@@ -21,25 +21,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
-from tests.unit.test_requests import DRAFT
-from tests.unit.test_workflow import DC as WORKFLOW_DC
+from tests.support.request_data import DRAFT
+from tests.support.request_data import HOSTILE_DC as DC
 
-# the workflow's one-rack data centre, with a second site, a cluster, a reservation and
-# a commitment for the inconsistent-snapshot cases to spoil
-DC = (WORKFLOW_DC
-      .replace("  - name: dc-kaltim\n", "  - name: dc-kaltim\n  - name: dc-drc\n", 1)
-      .replace("role: colocation}\n", "role: colocation}\n  - {name: D01, site: dc-drc, u_height: 6}\n", 1)
-      .replace("power_panels:\n", "  - {name: host-01, device_type: hpe-dl380, site: dc-kaltim}\n"
-               "reservations:\n  - {rack: R01, units: [5]}\npower_panels:\n", 1)
-      + """\
-clusters:
-  - name: c1
-    site: dc-kaltim
-    hosts: [{device: host-01, capacity: {vcpus: 32, memory_gb: 256, disk_gb: 2000}}]
-    vms: [{name: vm-1, vcpus: 2, memory_mb: 4096, disk_gb: 50, bandwidth_mbps: 10}]
-commitments:
-  - {request_id: REQ-2025-0009, rack: R01, draw_va: 100}
-""")
 
 CHECK = """\
 servers:

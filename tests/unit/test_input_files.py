@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from colo_cli.main import cli
 from inventory.errors import ColoError, InputError
 from inventory.files import load_snapshot, write_atomic
-from tests.unit.test_hostile_input import DC
-from tests.unit.test_requests import SAMPLE
+from tests.support.request_data import HOSTILE_DC as DC
+from tests.support.request_data import SAMPLE
 
 
 @pytest.mark.parametrize("encoding, prefix", [

@@ -3,61 +3,21 @@
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 import subprocess
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from click.testing import CliRunner
 
-from colo_cli.request_cmds import request
 from inventory.errors import ColoError
 from playbooks.config import SmtpConfig
 from playbooks.mail import Mail, send_mail
 
-from tests.unit.test_workflow import DC, DRAFT_3U, load, new, run, step
-
-PASSWORD = "s3cret-Pa55"
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-    ok = isinstance(data, LoginPassword) and data.login == b"dc-bot" and data.password == PASSWORD.encode()
-    return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Collect, int]]:
-    handler = Collect()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_require_tls=False,
-                            authenticator=_authenticator)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+from tests.support.request_data import DC
+from tests.support.workflow import load, new, step
+from tests.support.smtp import Collect, PASSWORD, free_port
 
 
 def test_message_arrives_with_headers_and_attachment(smtp: tuple[Collect, int], tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from inventory.errors import InputError
 from inventory.model import DeviceType, Site
 from inventory.names import natural_key, select_sites, slugify
-from playbooks.requests import Agency
+from playbooks.request_model import Agency
 
 
 def test_a_tenant_slug_made_from_a_long_unit_name_is_the_one_netbox_already_holds() -> None:

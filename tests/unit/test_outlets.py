@@ -12,7 +12,7 @@ from capacity.engine import compute_capacity
 from capacity.outlets import compute_plugs, plugs_needed, psu_feeds
 from capacity.policy import Policy
 from inventory.model import Commitment, Device, OutletRef, PowerOutlet, PowerPort
-from tests.unit.test_fit import dc, dev, fit, rack, server
+from tests.support.fit_data import dc, dev, fit, rack, server
 
 
 def plugs(snap: object) -> dict[str, tuple[str, int, int]]:

@@ -12,44 +12,11 @@ from click.testing import CliRunner
 
 from colo_cli.request_cmds import request
 from inventory.errors import InputError
-from playbooks.requests import RequestFile, RequestStore, Transition, normalise_id
+from playbooks.request_model import Transition, normalise_id
+from playbooks.requests import RequestFile, RequestStore
+from tests.support.request_data import DRAFT, SAMPLE
 
 WITA = ZoneInfo("Asia/Makassar")
-
-SAMPLE = """\
-# Surat permohonan Dinas Kesehatan, received by post
-id: REQ-2026-0001
-state: submitted
-agency:
-  unit_name: Dinas Kesehatan Provinsi Kalimantan Timur
-  address: Jl. Basuki Rahmat No. 92, Samarinda
-  tenant: dinkes   # NetBox tenant
-person_in_charge:
-  name: Budi Santoso
-  nip: 198503142010011002
-  phone: '0812-3456-7890'
-  email: budi@kaltimprov.go.id
-domain: simpus.kaltimprov.go.id
-domain_activation_date: 2026-12-01
-permanent: false
-valid_until: 2027-12-31
-servers:
-  - name: dinkes-app-01
-    make: Dell
-    model: PowerEdge R650
-    processor: 2x Xeon Silver 4314
-    ram: 128 GB
-    u_height: 1
-    psu_count: 2
-    allocated_draw_w: 350
-    maximum_draw_w: 800
-    bandwidth_mbps: 100   # agreed on the phone
-history:
-  - step: 1
-    state: submitted
-    by: Budi Santoso
-    at: 2026-11-30 09:00:00+08:00
-"""
 
 
 def write(tmp_path: Path, text: str, name: str = "REQ-2026-0001.yaml") -> Path:
@@ -179,8 +146,6 @@ def test_unknown_request_is_input_error(tmp_path: Path) -> None:
 
 # --- colo request new ---------------------------------------------------------------------
 
-DRAFT = SAMPLE[SAMPLE.index("agency:"):SAMPLE.index("history:")]
-
 
 def test_new_from_draft_keeps_its_comments(tmp_path: Path) -> None:
     draft = tmp_path / "draft.yaml"
@@ -263,8 +228,9 @@ def test_validate_command(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    from colo_cli.request_cmds import COMMANDS
+    from colo_cli import register_cmds, request_cmds, withdraw_cmds
 
+    COMMANDS = request_cmds.COMMANDS + withdraw_cmds.COMMANDS + register_cmds.COMMANDS
     runner = CliRunner()
     assert [g.name for g in COMMANDS] == ["request", "withdraw", "register"]
     for group in COMMANDS:

@@ -158,9 +158,8 @@ def test_period_stats(cal: WorkingCalendar) -> None:
 
 # --- colo request sla ---------------------------------------------------------------------
 
-from click.testing import CliRunner  # noqa: E402
 
-from tests.unit.test_workflow import env, new, run, step  # noqa: E402,F401  (env is a fixture)
+from tests.support.workflow import new, run, step  # noqa: E402
 
 
 def test_sla_report_csv_and_xlsx(env: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]

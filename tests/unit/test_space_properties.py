@@ -35,7 +35,7 @@ from inventory.model import (
     Site,
     Snapshot,
 )
-from tests.unit.test_fit import dc, rack
+from tests.support.fit_data import dc, rack
 
 TYPES = [
     DeviceType(key="t0", manufacturer="x", model="zero", u_height=0),

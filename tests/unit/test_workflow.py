@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from colo_cli.request_cmds import register, request
+from colo_cli.register_cmds import register
+from colo_cli.request_cmds import request
 from inventory.files import load_snapshot
 from capacity.engine import compute_capacity
 from inventory.model import Cluster, Device, PowerPort, Site, Snapshot, VirtualMachine
@@ -25,92 +26,13 @@ from playbooks.commitments import (
     reserved_units,
 )
 from playbooks.config import WorkflowConfig
-from playbooks.requests import Request, RequestFile
-from playbooks.workflow import expected_next, resolve_action
-from tests.unit.test_requests import DRAFT, SAMPLE
+from playbooks.request_model import Request
+from playbooks.states import expected_next, resolve_action
+from tests.support.request_data import DRAFT, SAMPLE
+from tests.support.request_data import DRAFT_3U, REGISTER_DC
+from tests.support.workflow import load, new, run, step
 
 WITA = ZoneInfo("Asia/Makassar")
-
-PDU = """\
-  - {{name: pdu-{side}, device_type: apc-pdu, site: dc-kaltim, rack: R01, role: pdu,
-     power_ports: [{{name: INPUT, feed: {feed}}}],
-     power_outlets: [{{name: '1', power_port: INPUT}}, {{name: '2', power_port: INPUT}},
-                     {{name: '3', power_port: INPUT}}, {{name: '4', power_port: INPUT}}]}}
-"""
-
-# One 6U rack: a 2U server at U1-U2 leaves U3-U6 free (4U). Two 16 A feeds at 230 V,
-# 80 %: 2944 VA each, each with a 0U PDU of 4 outlets. The existing server draws 300 W
-# per PSU through outlet 1 of each PDU.
-DC = """\
-sites:
-  - name: dc-kaltim
-racks:
-  - {name: R01, site: dc-kaltim, u_height: 6, role: colocation}
-device_types:
-  - {manufacturer: HPE, model: DL380, u_height: 2}
-  - {manufacturer: APC, model: PDU, u_height: 0}
-devices:
-  - name: old-01
-    device_type: hpe-dl380
-    site: dc-kaltim
-    rack: R01
-    position: 1
-    face: front
-    power_ports:
-      - {name: PSU1, allocated_draw: 300, outlet: {device: pdu-a, name: '1'}}
-      - {name: PSU2, allocated_draw: 300, outlet: {device: pdu-b, name: '1'}}
-""" + "".join(PDU.format(side=side, feed=f"R01-{side.upper()}") for side in "ab") + """\
-power_panels:
-  - {name: PP-1, site: dc-kaltim}
-power_feeds:
-  - {name: R01-A, panel: PP-1, rack: R01, type: primary}
-  - {name: R01-B, panel: PP-1, rack: R01, type: redundant}
-uplinks:
-  - {name: isp-1, site: dc-kaltim, provider: Telkom, commit_kbps: 1000000}
-"""
-
-# the sample's server, as a 3U machine: fits in U3-U5 or U4-U6, once
-DRAFT_3U = DRAFT.replace("    u_height: 1\n", "    u_height: 3\n")
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    (tmp_path / "dc.yaml").write_text(DC, encoding="utf-8")
-    config = tmp_path / "colo.yaml"
-    config.write_text(
-        "workflow:\n"
-        f"  requests_dir: {tmp_path / 'requests'}\n"
-        f"  capacity_source: {tmp_path / 'dc.yaml'}\n"
-        "  smtp:\n    enabled: false\n",
-        encoding="utf-8")
-    monkeypatch.setenv("COLO_CONFIG", str(config))
-    monkeypatch.delenv("COLO_REQUESTS_DIR", raising=False)
-    monkeypatch.delenv("NETBOX_URL", raising=False)
-    monkeypatch.setenv("COLO_NOW", "2026-12-31T12:00:00+08:00")
-    return {"root": tmp_path, "requests": tmp_path / "requests", "dc": tmp_path / "dc.yaml",
-            "config": config}
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(request, list(args))
-
-
-def new(env: dict[str, Path], draft: str = DRAFT_3U, at: str = "2026-11-30T08:00") -> str:
-    path = env["root"] / "draft.yaml"
-    path.write_text(draft, encoding="utf-8")
-    result = run("new", "--from", str(path), "--by", "clerk", "--at", at)
-    assert result.exit_code == 0, result.output
-    return result.output.split()[0]
-
-
-def step(rid: str, name: str, at: str, *extra: str, code: int = 0) -> Result:
-    result = run("advance", rid, name, "--by", "Admin TIK", "--at", at, *extra)
-    assert result.exit_code == code, result.output
-    return result
-
-
-def load(env: dict[str, Path], rid: str) -> RequestFile:
-    return RequestFile.load(env["requests"] / f"{rid}.yaml")
 
 
 def test_resolve_action_names_numbers_and_aliases() -> None:
@@ -407,34 +329,6 @@ def test_config_rejects_unknown_keys(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 # --- register review / export (any snapshot source) -----------------------------------------
-
-REGISTER_DC = DC.replace("""    power_ports:
-      - {name: PSU1, allocated_draw: 300, outlet: {device: pdu-a, name: '1'}}
-      - {name: PSU2, allocated_draw: 300, outlet: {device: pdu-b, name: '1'}}
-""", """    serial: OLD1
-    tenant: dinkes
-    custom_fields: {domain: old.kaltimprov.go.id, last_review_date: '2025-11-01'}
-  - name: temp-01
-    device_type: hpe-dl380
-    site: dc-kaltim
-    rack: R01
-    position: 3
-    face: front
-    serial: SN-T
-    tenant: dinkes
-    custom_fields: {domain: simpus.kaltimprov.go.id, request_id: REQ-2026-0001,
-                    colocation_type: temporary, last_review_date: '2026-06-01'}
-  - name: ghost-01
-    device_type: hpe-dl380
-    site: dc-kaltim
-    rack: R01
-    position: 5
-    face: front
-  - name: pdu-01
-    device_type: hpe-dl380
-    site: dc-kaltim
-    role: pdu
-""").replace("racks:\n", "tenants:\n  - {name: dinkes}\nracks:\n")
 
 
 def test_register_review_and_export(env: dict[str, Path], tmp_path: Path) -> None:

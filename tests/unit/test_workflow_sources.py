@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
-from tests.unit.test_requests import DRAFT
+from tests.support.request_data import DRAFT
 
 NOW = "2026-12-31T12:00:00+08:00"
 
