@@ -798,7 +798,7 @@ def withdraw_approve_cmd(request_id: str, by: str, at_text: str | None, document
 
 
 def _withdrawal_plan(env: Env, request_id: str, config_path: Path | None) -> tuple[Any, Any]:
-    from playbooks.registration import plan_withdrawal
+    from playbooks.withdrawal import plan_withdrawal
 
     rf = env.store.open(request_id)
     req = rf.request

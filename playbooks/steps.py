@@ -80,7 +80,7 @@ def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
     snapshot = apply_commitments(loaded.snapshot, requests_dir, config=config)
     # the request's own NetBox reservations (an approval run whose answer was lost made
     # them) hold its units for it, not against it: step 5 run again keeps its placement
-    from playbooks.identity import reservation_descriptions
+    from playbooks.reservations import reservation_descriptions
 
     own = reservation_descriptions(req)
     snapshot = snapshot.model_copy(update={"reservations": [

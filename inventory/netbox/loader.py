@@ -37,7 +37,6 @@ field `ups`; cluster hosts carry `vcpus`, `memory_gb`, `disk_gb`.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import sys
@@ -52,7 +51,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import ValidationError
 
-from inventory.errors import InputError, SourceError
+from inventory.errors import InputError, NetBoxHTTPError, SourceError
 from inventory.model import (
     UPS,
     Cluster,
@@ -77,20 +76,22 @@ from inventory.model import (
     VirtualMachine,
 )
 from inventory.netbox.client import NetBoxClient
+from inventory.netbox.conventions import (
+    EXPORTS,
+    GENSET_ROLE,
+    UPLINK_CIRCUIT_TYPE,
+    UPS_ROLE,
+    VM_DISK_MB_PER_GB,
+    ExportTemplate,
+)
 
-__all__ = ["load_snapshot", "LoadStats", "ensure_export_templates", "export_template_objects",
-           "UPS_ROLE", "GENSET_ROLE", "UPLINK_CIRCUIT_TYPE"]
+__all__ = ["load_snapshot", "LoadStats"]
 
 log = logging.getLogger(__name__)
 
-UPS_ROLE = "ups"
-GENSET_ROLE = "genset"
-UPLINK_CIRCUIT_TYPE = "internet-uplink"
 #: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
 SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va")
 HOST_FIELDS = ("vcpus", "memory_gb", "disk_gb")
-#: NetBox stores VM disk in MB (decimal base, as the writer writes it)
-VM_DISK_MB_PER_GB = 1000
 #: the page size asked for; the server's MAX_PAGE_SIZE may grant less (detected)
 DEFAULT_PAGE_SIZE = 5000
 #: concurrent requests: the sandbox serves with 4 gunicorn workers
@@ -214,110 +215,6 @@ def _filters(template: str | None, site_ids: list[int] | None, name: str = "") -
     return "filters: " + template.replace("{ids}", ids) + ", "
 
 
-# --------------------------------------------------------------------------- export templates
-# NetBox renders an export template over a whole filtered queryset in one REST request
-# (`GET /api/dcim/devices/?site_id=1&export=NAME`), with no serializer and no GraphQL
-# resolver per field: 17,600 power ports cost 0.35 s of server time this way, 7.5 s
-# through GraphQL. The templates are NetBox objects that `colo netbox bootstrap`
-# creates (`ensure_export_templates`); the loader uses one only when its code is
-# exactly this version's, and reads through GraphQL otherwise (read-only tokens,
-# a NetBox not bootstrapped, a template someone edited).
-EXPORT_PREFIX = "colo-loader-v1-"
-
-
-@dataclass(frozen=True)
-class _Export:
-    read: str  # the large read it replaces
-    object_type: str
-    fields: tuple[str, ...]  # JSON-safe model fields, `*_id` for foreign keys
-    decimal: str | None = None  # a DecimalField (JSON has none): written as text before the array
-
-    @property
-    def name(self) -> str:
-        return EXPORT_PREFIX + self.read.replace("_", "-")
-
-    @property
-    def code(self) -> str:
-        names = ", ".join(repr(f) for f in ((self.decimal,) if self.decimal else ()) + self.fields)
-        head = (f"{{#- colo-kaltim bulk loader ({self.name}): one line per object"
-                f"{', ' + self.decimal + ' TAB' if self.decimal else ''} then a JSON array of "
-                f"{', '.join(self.fields)}. Kept by `colo netbox bootstrap`; if edited, colo reads "
-                "through GraphQL instead. -#}\n")
-        loop = f"{{%- for r in queryset.prefetch_related(None).order_by().values_list({names}) -%}}\n"
-        if self.decimal:
-            body = "{{ '' if r[0] is none else r[0] }}\t{{ r[1:]|tojson }}\n"
-        else:
-            body = "{{ r|tojson }}\n"
-        # no surrounding whitespace: NetBox's API strips it, and the loader compares exactly
-        return head + loop + body + "{% endfor -%}"
-
-    def parse(self, text: str) -> list[dict]:
-        """Rows shaped like the GraphQL rows (`{"device": {"id": "7"}}`), for one assembler."""
-        rows = []
-        for line in text.split("\n"):
-            if not line.strip():
-                continue
-            dec = None
-            if self.decimal:
-                dec, _, line = line.partition("\t")
-            values = json.loads(line)
-            if len(values) != len(self.fields):
-                raise SourceError(f"NetBox export {self.name} answered rows of {len(values)} fields, "
-                                  f"expected {len(self.fields)}", "run `colo netbox bootstrap`")
-            row: dict[str, Any] = {}
-            for f, v in zip(self.fields, values):
-                if f == "id":
-                    row["id"] = str(v)
-                elif f.endswith("_id"):
-                    row[f[:-3]] = None if v is None else {"id": str(v)}
-                else:
-                    row[f] = v
-            if self.decimal:
-                row[self.decimal] = dec or None
-            rows.append(row)
-        return rows
-
-
-EXPORTS: dict[str, _Export] = {e.read: e for e in (
-    _Export("devices", "dcim.device",
-            ("id", "name", "serial", "asset_tag", "face", "status", "custom_field_data",
-             "device_type_id", "role_id", "tenant_id", "rack_id", "site_id"), decimal="position"),
-    _Export("power_ports", "dcim.powerport",
-            ("id", "name", "allocated_draw", "maximum_draw", "device_id", "cable_id")),
-    _Export("power_outlets", "dcim.poweroutlet",
-            ("id", "name", "feed_leg", "device_id", "power_port_id", "cable_id")),
-    _Export("power_feeds", "dcim.powerfeed",
-            ("id", "name", "status", "type", "supply", "phase", "voltage", "amperage", "max_utilization",
-             "available_power", "power_panel_id", "rack_id", "cable_id")),
-)}
-
-
-def export_template_objects() -> list[dict[str, Any]]:
-    """The export templates the loader uses, as NetBox REST objects (for bootstrap)."""
-    return [{"name": e.name, "object_types": [e.object_type], "template_code": e.code,
-             "mime_type": "text/plain", "file_extension": "txt", "as_attachment": False,
-             "description": "colo-kaltim: bulk read for the capacity loader (do not edit)"}
-            for e in EXPORTS.values()]
-
-
-def ensure_export_templates(client: NetBoxClient, rec: Any = None) -> Any:
-    """Create or update the loader's export templates, idempotently; returns the writer's
-    Report. `rec`: a writer Reconciler to report into (bootstrap passes its own)."""
-    from inventory.netbox.writer import Desired, Reconciler, Report
-
-    report = rec.report if rec is not None else Report()
-    rec = rec if rec is not None else Reconciler(client, report)
-    existing = client.get_all("extras/export-templates", {
-        "name": [e.name for e in EXPORTS.values()],
-        "fields": "id,name,object_types,template_code,mime_type,file_extension,as_attachment"})
-    desired = []
-    for obj in export_template_objects():
-        fields = {k: v for k, v in obj.items() if k != "description"}
-        desired.append(Desired(obj["name"], obj["name"], fields, {"description": obj["description"]}))
-    rec.sync("export template", "extras/export-templates", desired, existing, lambda e: e["name"])
-    return report
-
-
 # --------------------------------------------------------------------------- progress
 class _Progress:
     """A one-line progress bar on stderr, only on a terminal."""
@@ -403,8 +300,8 @@ class _Reader:
             got = self.client.get_all("extras/export-templates", {
                 "name": [e.name for e in EXPORTS.values()],
                 "fields": "name,object_types,template_code,environment_params"}, page_size=100)
-        except SourceError as exc:
-            if "(HTTP 4" not in str(exc):  # NetBox unreachable or failing: that is an error
+        except NetBoxHTTPError as exc:
+            if not 400 <= exc.status < 500:  # NetBox failing: that is an error
                 raise
             # e.g. a token without permission to view export templates: the slower way still works
             self.stats.warnings.append(f"export templates not readable ({exc}); reading through GraphQL")
@@ -420,7 +317,7 @@ class _Reader:
                 ok.add(e.read)
         return ok
 
-    def export(self, e: _Export) -> list[dict] | None:
+    def export(self, e: ExportTemplate) -> list[dict] | None:
         """All rows of a large read in one request; None if NetBox has no such template (any more)."""
         params: dict[str, Any] = {"export": e.name}
         if self.site_ids is not None:

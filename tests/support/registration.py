@@ -19,8 +19,9 @@ from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request
 from inventory.model import Snapshot
-from playbooks.identity import contacts_with_nip, request_reservations
+from playbooks.planning import contacts_with_nip
 from playbooks.requests import Request, Reservation, dump_yaml, to_yaml_data
+from playbooks.reservations import request_reservations
 from playbooks.workflow import MAIN_PATH
 from tests.support.faultproxy import FaultProxy
 
