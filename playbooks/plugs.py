@@ -15,7 +15,8 @@ from typing import Any
 from capacity.outlets import psu_feeds
 from inventory.errors import ColoError
 from inventory.netbox import kinds as K
-from inventory.netbox.kinds import Ref, norm
+from inventory.netbox.compare import norm
+from inventory.netbox.kinds import Ref
 from inventory.netbox.reconcile import Change
 from playbooks.planning import RequestPlanner
 from playbooks.requests import Server

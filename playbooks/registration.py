@@ -36,7 +36,8 @@ from typing import Any, Callable
 from inventory.errors import ColoError, InputError
 from inventory.netbox import kinds as K
 from inventory.netbox.conventions import PERSON_IN_CHARGE_ROLE, SERVER_ROLE, VM_TYPE
-from inventory.netbox.kinds import Ref, norm
+from inventory.netbox.compare import norm
+from inventory.netbox.kinds import Ref
 from inventory.netbox.reconcile import Change, Plan
 from inventory.netbox.write_once import find_existing
 from playbooks.hosting import HostingPlanner

@@ -15,7 +15,7 @@ from typing import Any
 from inventory.errors import InputError
 from inventory.netbox import kinds as K
 from inventory.netbox.conventions import VM_TYPE
-from inventory.netbox.kinds import norm
+from inventory.netbox.compare import norm
 from inventory.netbox.reconcile import Change, Plan
 from playbooks.planning import journal_change, netbox_client
 from playbooks.requests import Request

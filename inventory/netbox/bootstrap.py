@@ -49,7 +49,8 @@ from inventory.netbox.conventions import (
     export_template_objects,
 )
 from inventory.netbox.kinds import Kind
-from inventory.netbox.reconcile import Contains, Desired, Echo, Plan, Report, desired, retry_on_concurrent_change, run
+from inventory.netbox.compare import Contains
+from inventory.netbox.reconcile import Desired, Echo, Plan, Report, desired, retry_on_concurrent_change, run
 
 
 def _slug_kinds() -> list[tuple[Kind, list[Desired]]]:

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Hashable
 
-Row = Mapping[str, Any]
+from inventory.netbox.compare import Row, field_at, norm
 
 
 @dataclass(frozen=True)
@@ -51,27 +51,6 @@ class Ref:
     """An object a plan creates, named until apply learns its NetBox id."""
 
     name: str
-
-
-def norm(value: Any) -> Any:
-    """NetBox's representation reduced to what a write sends: ids and choice values."""
-    if isinstance(value, dict):
-        if "id" in value:
-            return value["id"]
-        if "value" in value and ("label" in value or len(value) == 1):  # a choice
-            return value["value"]
-        return {k: norm(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [norm(v) for v in value]
-    return value
-
-
-def field_at(obj: Row, path: str) -> Any:
-    """The value at a dotted path (`custom_fields.nip`); None where something is missing."""
-    value: Any = obj
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, Mapping) else None
-    return value
 
 
 @dataclass(frozen=True)
@@ -163,7 +142,7 @@ def _cable_of_port(client: Any, payload: Row) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- conventions (bootstrap)
 def _by_slug(name: str, endpoint: str, **rules: Any) -> Kind:
-    return Kind(name, endpoint, ("slug",), ("slug",), filters=(("slug", "slug"),), read_fields="id,slug",
+    return Kind(name, endpoint, ("slug",), ("slug",), filters=(("slug", "slug"),), read_fields="id,name,slug",
                 **rules)
 
 
@@ -194,42 +173,64 @@ DEVICE_ATTRIBUTES = ("name", "site", "device_type", "role", "rack", "position", 
 # counter rows in PostgreSQL, seen on NetBox 4.7.3), and so do cables (each one
 # re-traces the power paths through its PDU).
 PARALLEL_WRITES = 2
-SITE = Kind("site", "dcim/sites", ("slug",), ("name", "slug", "description"))
-LOCATION = Kind("location", "dcim/locations", ("site", "name"), ("name", "site", "description"), ("name",))
+# A load reads each kind once with `read_fields` (`fields=` keeps NetBox from serialising
+# the rest): the key, the compared fields and, for feeds, outlets and ports, the cable.
+SITE = Kind("site", "dcim/sites", ("slug",), ("name", "slug", "description"), read_fields="id,name,slug,description")
+LOCATION = Kind("location", "dcim/locations", ("site", "name"), ("name", "site", "description"), ("name",),
+                read_fields="id,name,site,description")
 TENANT = Kind("tenant", "tenancy/tenants", ("slug",), ("name", "slug", "group", "description"),
-              filters=(("slug", "slug"),), read_fields="id,slug")
+              filters=(("slug", "slug"),), read_fields="id,name,slug,group,description")
 RACK = Kind("rack", "dcim/racks", ("site", "name"),
             ("name", "site", "location", "u_height", "starting_unit", "desc_units", "status", "role", "tenant",
-             "max_weight", "weight", "weight_unit", "facility_id"), ("name",))
+             "max_weight", "weight", "weight_unit", "facility_id"), ("name",),
+            read_fields="id,name,site,location,u_height,starting_unit,desc_units,status,role,tenant,max_weight,"
+                        "weight,weight_unit,facility_id")
 SNAPSHOT_DEVICE_TYPE = Kind("device type", "dcim/device-types", ("manufacturer", "model"),
                             ("manufacturer", "model", "u_height", "is_full_depth", "exclude_from_utilization",
-                             "subdevice_role", "weight", "weight_unit"), ("model",))
+                             "subdevice_role", "weight", "weight_unit"), ("model",),
+                            read_fields="id,manufacturer,model,slug,u_height,is_full_depth,exclude_from_utilization,"
+                                        "weight,weight_unit,subdevice_role")
 CLUSTER = Kind("cluster", "virtualization/clusters", ("scope_type", "scope_id", "name"),
-               ("name", "type", "scope_type", "scope_id"), ("name",))
-GENSET = Kind("genset", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key)
-UPS = Kind("UPS", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key)
-SNAPSHOT_DEVICE = Kind("device", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, chunk=50)
-DEVICE_BAY = Kind("device bay", "dcim/device-bays", ("device", "name"), ("device", "name", "installed_device"))
+               ("name", "type", "scope_type", "scope_id"), ("name",), read_fields="id,name,type,scope_type,scope_id")
+DEVICE_READ = "id,name,site,tenant,device_type,role,rack,position,face,status,serial,asset_tag,custom_fields,cluster"
+GENSET = Kind("genset", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, read_fields=DEVICE_READ)
+UPS = Kind("UPS", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, read_fields=DEVICE_READ)
+SNAPSHOT_DEVICE = Kind("device", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, chunk=50,
+                       read_fields=DEVICE_READ)
+DEVICE_BAY = Kind("device bay", "dcim/device-bays", ("device", "name"), ("device", "name", "installed_device"),
+                  read_fields="id,device,name,installed_device")
 SNAPSHOT_RESERVATION = Kind("rack reservation", "dcim/rack-reservations", ("rack", "units"),
-                            ("rack", "units", "tenant", "description"))
+                            ("rack", "units", "tenant", "description"), read_fields="id,rack,units,tenant,description")
 POWER_PANEL = Kind("power panel", "dcim/power-panels", ("site", "name"),
-                   ("name", "site", "location", "custom_fields"), ("name",))
+                   ("name", "site", "location", "custom_fields"), ("name",),
+                   read_fields="id,name,site,location,custom_fields")
 POWER_FEED = Kind("power feed", "dcim/power-feeds", ("power_panel", "name"),
                   ("name", "power_panel", "rack", "status", "type", "supply", "phase", "voltage", "amperage",
-                   "max_utilization"), ("name",))
+                   "max_utilization"), ("name",),
+                  read_fields="id,name,power_panel,rack,status,type,supply,phase,voltage,amperage,max_utilization,"
+                              "cable")
 POWER_PORT = Kind("power port", "dcim/power-ports", ("device", "name"),
                   ("device", "name", "allocated_draw", "maximum_draw"), parallel=PARALLEL_WRITES,
-                  filters=(("device", "device_id"), ("name", "name")), read_fields="id,name,device")
+                  filters=(("device", "device_id"), ("name", "name")),
+                  read_fields="id,device,name,allocated_draw,maximum_draw,cable")
 POWER_OUTLET = Kind("power outlet", "dcim/power-outlets", ("device", "name"),
-                    ("device", "name", "power_port", "feed_leg"), parallel=PARALLEL_WRITES)
+                    ("device", "name", "power_port", "feed_leg"), parallel=PARALLEL_WRITES,
+                    read_fields="id,device,name,power_port,feed_leg,cable")
 SNAPSHOT_CABLE = Kind("cable", "dcim/cables", chunk=50)  # matched by its terminations (writer.py)
-CIRCUIT = Kind("circuit", "circuits/circuits", ("provider", "cid"), ("cid", "provider", "type", "status", "commit_rate"))
+CIRCUIT = Kind("circuit", "circuits/circuits", ("provider", "cid"), ("cid", "provider", "type", "status", "commit_rate"),
+               read_fields="id,cid,provider,type,status,commit_rate")
 CIRCUIT_TERMINATION = Kind("circuit termination", "circuits/circuit-terminations", ("circuit", "term_side"),
-                           ("circuit", "term_side", "termination_type", "termination_id"))
+                           ("circuit", "term_side", "termination_type", "termination_id"),
+                           read_fields="id,circuit,term_side,termination_type,termination_id")
 VIRTUAL_MACHINE = Kind("virtual machine", "virtualization/virtual-machines", ("cluster", "name"),
                        ("name", "cluster", "status", "tenant", "vcpus", "memory", "disk", "custom_fields"), ("name",),
-                       chunk=50, filters=(("cluster", "cluster_id"), ("name", "name")), read_fields="id,name,cluster",
-                       owned=True)
+                       chunk=50, filters=(("cluster", "cluster_id"), ("name", "name")),
+                       read_fields="id,name,cluster,status,tenant,vcpus,memory,disk,custom_fields", owned=True)
+#: what a load reads, by endpoint
+SNAPSHOT_READS = {k.endpoint: k.read_fields for k in (
+    SITE, LOCATION, TENANT_GROUP, TENANT, RACK_ROLE, RACK, MANUFACTURER, SNAPSHOT_DEVICE_TYPE, DEVICE_ROLE,
+    CLUSTER_TYPE, CLUSTER, SNAPSHOT_DEVICE, DEVICE_BAY, SNAPSHOT_RESERVATION, POWER_PANEL, POWER_FEED, POWER_PORT,
+    POWER_OUTLET, PROVIDER, CIRCUIT_TYPE, CIRCUIT, CIRCUIT_TERMINATION, VIRTUAL_MACHINE)}
 
 # --------------------------------------------------------------------------- registration (one at a time)
 CONTACT = Kind("contact", "tenancy/contacts", ("custom_fields.nip",), ("name", "phone", "email"),

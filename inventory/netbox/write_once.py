@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from inventory.errors import ColoError, NetBoxHTTPError
-from inventory.netbox.kinds import WRITE_ONCE, Kind, Row, norm
+from inventory.netbox.compare import Row, norm
+from inventory.netbox.kinds import WRITE_ONCE, Kind
 
 Echo = Callable[[str], None]
 

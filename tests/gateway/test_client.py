@@ -15,8 +15,9 @@ from responses import matchers
 
 from inventory.errors import InputError, SourceError
 from inventory.netbox.client import NetBoxClient, auth_header
+from inventory.netbox.compare import Contains, same
 from inventory.netbox.kinds import Kind, Ref
-from inventory.netbox.reconcile import Contains, Desired, Plan, Report, apply, same
+from inventory.netbox.reconcile import Desired, Plan, Report, apply
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
 
 URL = "http://netbox.test"
