@@ -25,7 +25,6 @@ the script refuses to write a file that contains the token anyway.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import uuid
 from datetime import date
@@ -79,17 +78,15 @@ def save(name: str, req: Any, exchanges: list[dict[str, Any]], client: Any, toke
 
 
 def main() -> int:
-    url, token = os.environ.get("NETBOX_URL"), os.environ.get("NETBOX_TOKEN")
-    if not url or not token:
-        raise SystemExit('NETBOX_URL/NETBOX_TOKEN are unset: eval "$(scripts/netbox-sandbox env)" first')
-    from inventory.netbox.client import NetBoxClient, NetBoxSettings
+    from inventory.netbox.client import NetBoxClient, settings_from_env_and_file
     from inventory.netbox.reconcile import Plan
     from playbooks.registration import apply_plan, plan_registration
     from playbooks.withdrawal import plan_withdrawal
     from tests.support.registration import new_request, reserve, seed_fault_site
 
-    client = NetBoxClient(NetBoxSettings(url=url, token=token, timeout_s=600))
+    client = NetBoxClient(settings_from_env_and_file(None))  # NETBOX_URL, NETBOX_TOKEN
     client.check()
+    token = client.settings.token
     site = seed_fault_site(client, uuid.uuid4().hex[:6])
     req = reserve(new_request(site, 1, "REQ-2025-0001"))
     recorder = Recorder(client)

@@ -324,15 +324,22 @@ def apply(plan: Plan, client: Any, *, echo: Echo = _silent, on_change: Callable[
     return outcome
 
 
-def run(plan: Plan, client: Any, *, dry_run: bool = False, echo: Echo | None = None) -> Report:
+def run(plan: Plan, client: Any, *, dry_run: bool = False, echo: Echo | None = None,
+        report_of: Callable[[list[Change], bool], Report] = Report.of) -> Report:
     """A bulk plan as `colo netbox bootstrap` and `load` run it: printed (a dry run) or
-    applied; the report counts the plan per kind. `echo` hears a line per change."""
-    report = Report.of(plan.changes, dry_run)
+    applied. `report_of` counts changes (the plan's; a refusal carries those applied
+    before it); `echo` hears a line per change."""
+    report = report_of(plan.changes, dry_run)
     if dry_run:
         for line in (line for t in report.types for line in t.lines) if echo else ():
             echo(f"  {line}")
         return report
-    outcome = apply(plan, client, on_change=(lambda c: echo(f"  {report.line(c)}")) if echo else None)
+    outcome = Outcome()
+    try:
+        apply(plan, client, outcome=outcome, on_change=(lambda c: echo(f"  {report.line(c)}")) if echo else None)
+    except NetBoxHTTPError as exc:
+        exc.partial = report_of(outcome.done, False)
+        raise
     for t in report.types:
         t.seconds = outcome.seconds.get(t.kind, 0.0)
     return report

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import time
 
-from inventory.errors import NetBoxHTTPError
 from inventory.model import Snapshot
 from inventory.netbox.bootstrap import plan_bootstrap
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.conventions import convention_custom_fields
-from inventory.netbox.reconcile import Change, Echo, Outcome, Plan, Report, TypeReport, apply, retry_on_concurrent_change
+from inventory.netbox.reconcile import Change, Echo, Plan, Report, TypeReport, retry_on_concurrent_change, run
 from inventory.netbox.snapshot_checks import validate_for_netbox
 from inventory.netbox.snapshot_plan import plan_snapshot
 
@@ -43,26 +42,13 @@ def load_snapshot_into_netbox(client: NetBoxClient, snapshot: Snapshot, *, dry_r
     cfs = client.get_all("extras/custom-fields", {"fields": "name,object_types"})
     device_cfs = {c["name"] for c in cfs if "dcim.device" in (c.get("object_types") or [])}
     validate_for_netbox(snapshot, device_cfs | convention_custom_fields("dcim.device"))
-    lines = echo if verbose else None
 
     def attempt() -> Report:
         conventions = plan_bootstrap(client)
         plan = plan_snapshot(client, snapshot, conventions)
-        report = _load_report(conventions, plan, dry_run)
-        if dry_run:
-            for line in (line for t in report.types for line in t.lines) if lines else ():
-                lines(f"  {line}")
-            return report
         whole = Plan("load", conventions.changes + plan.changes, bulk=True, kinds={**conventions.kinds, **plan.kinds})
-        outcome = Outcome()
-        try:
-            apply(whole, client, outcome=outcome, on_change=(lambda c: lines(f"  {report.line(c)}")) if lines else None)
-        except NetBoxHTTPError as exc:
-            exc.partial = _load_report(conventions, plan, dry_run, {id(c) for c in outcome.done})
-            raise
-        for t in report.types:
-            t.seconds = outcome.seconds.get(t.kind, 0.0)
-        return report
+        return run(whole, client, dry_run=dry_run, echo=echo if verbose else None,
+                   report_of=lambda changes, dry: _load_report(conventions, plan, changes, dry))
 
     report = retry_on_concurrent_change(attempt, echo)
     report.requests = client.requests_made - before
@@ -70,11 +56,13 @@ def load_snapshot_into_netbox(client: NetBoxClient, snapshot: Snapshot, *, dry_r
     return report
 
 
-def _load_report(conventions: Plan, plan: Plan, dry_run: bool, applied: set[int] | None = None) -> Report:
-    """The conventions in one line (as bootstrap's summary), then the snapshot per kind;
-    only the `applied` changes (by id) when given: what a stopped run wrote."""
-    def pick(changes: list[Change]) -> list[Change]:
-        return changes if applied is None else [c for c in changes if id(c) in applied]
+def _load_report(conventions: Plan, plan: Plan, changes: list[Change], dry_run: bool) -> Report:
+    """`changes` (of the two plans) counted: the conventions in one line (as bootstrap's
+    summary), then the snapshot per kind."""
+    counted = {id(c) for c in changes}
+
+    def pick(part: list[Change]) -> list[Change]:
+        return [c for c in part if id(c) in counted]
 
     boot = Report.of(pick(conventions.changes), dry_run)
     report = Report(dry_run=dry_run)
