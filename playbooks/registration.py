@@ -15,7 +15,7 @@ Identity: the serial number. A device is found by serial, never by name; a seria
 by a device of another request is refused. A second apply finds everything in place
 and makes 0 changes.
 
-Race (NETBOX-NOTES.md): NetBox's free-units check is not safe under concurrency. After
+Race (docs/netbox.md): NetBox's free-units check is not safe under concurrency. After
 creating a device, apply re-reads the rack; if its device overlaps another, the later
 object id yields: the loser deletes what it created and reports the conflict, so
 NetBox ends as if only the winner had applied.

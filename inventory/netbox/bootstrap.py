@@ -1,4 +1,4 @@
-"""`colo netbox bootstrap`: the data-model conventions of DESIGN §3, created idempotently.
+"""`colo netbox bootstrap`: the data-model conventions (docs/netbox.md), created idempotently.
 
 What NetBox already models is used as is; custom fields only add what it lacks:
 

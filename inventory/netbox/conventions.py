@@ -1,5 +1,5 @@
-"""The data-model conventions of DESIGN §3, defined once: what `colo netbox bootstrap`
-creates and every other module relies on.
+"""The data-model conventions (docs/netbox.md, "Conventions"), defined once: what
+`colo netbox bootstrap` creates and every other module relies on.
 
 - custom fields (`CUSTOM_FIELDS`) NetBox lacks for co-located servers, hosted
   applications, UPSs, gensets, virtualization hosts, power panels and persons in charge;

@@ -34,7 +34,8 @@ Two tables, because the same NetBox type has another identity in another use:
 
 NetBox itself enforces none of these for contacts (custom fields are checked, if at
 all, by a read before the insert) nor for journal entries, so two writers racing can
-both create one: those kinds `yield` (the later object id gives way, DESIGN §5).
+both create one: those kinds `yield` (the later object id gives way: docs/workflow.md,
+"Exactly once, whatever fails").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One write at a time, exactly once whatever fails: the engine's rules for registration,
-withdrawal and step 5 (DESIGN §5, docs/reliability.md).
+withdrawal and step 5 (docs/workflow.md, "Exactly once, whatever fails"; docs/reliability.md).
 
 A write can fail in two ways that matter: NetBox refuses it (nothing happened), or its
 answer is lost (`WriteOutcomeUnknown`: it may have happened). Neither is re-sent: the
@@ -12,7 +12,7 @@ inventory/netbox/kinds.py, and writes only what is missing. Three more rules:
 - later id yields: for kinds NetBox lets exist twice (contacts by NIP, journal entries
   by marker), the writer re-reads after creating; when an earlier one exists it deletes
   its own and uses the earlier;
-- race check: NetBox's free-units check is not safe under concurrency (NETBOX-NOTES.md);
+- race check: NetBox's free-units check is not safe under concurrency (docs/netbox.md);
   after creating a device, its rack is re-read, and on an overlap the later id yields.
 """
 
