@@ -385,7 +385,8 @@ def _bootstrap_server(state: dict[str, list[dict[str, Any]]]) -> None:
 
 @responses.activate
 def test_bootstrap_twice_second_run_changes_nothing() -> None:
-    from inventory.netbox.bootstrap import CUSTOM_FIELDS, bootstrap
+    from inventory.netbox.bootstrap import bootstrap
+    from inventory.netbox.conventions import CUSTOM_FIELDS
 
     state: dict[str, list[dict[str, Any]]] = {}
     _bootstrap_server(state)

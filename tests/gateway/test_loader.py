@@ -17,8 +17,8 @@ import responses
 
 from capacity.engine import compute_capacity
 from inventory.errors import InputError
-from inventory.netbox.client import NetBoxClient
 from inventory.netbox.bootstrap import ensure_export_templates
+from inventory.netbox.client import NetBoxClient
 from inventory.netbox.conventions import EXPORTS, export_template_objects
 from inventory.netbox.loader import LoadStats, load_snapshot
 from inventory.netbox.settings import NetBoxSettings
