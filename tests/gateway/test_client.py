@@ -470,6 +470,38 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
     assert all(call.request.method == "GET" for call in responses.calls)
 
 
+@responses.activate
+def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> None:
+    import re
+
+    from inventory.errors import NetBoxHTTPError
+    from inventory.netbox.writer import load_snapshot_into_netbox
+    from tests.integration.test_bootstrap_and_load import small_dc
+
+    ids = iter(range(1, 10_000))
+
+    def created(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        objects = json.loads(request.body or "[]")
+        if request.path_url.startswith("/api/dcim/devices/") and len(objects) > 1:  # the servers, not UPS/genset
+            return 400, {}, json.dumps([{"position": ["U10 is already occupied"]} if o.get("position") == 10 else {}
+                                        for o in objects])
+        return 201, {}, json.dumps([{**o, "id": next(ids)} for o in objects])
+
+    responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
+    responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
+    responses.add_callback(responses.POST, re.compile(URL + r"/api/.*"), callback=created)
+    with pytest.raises(NetBoxHTTPError) as exc:
+        load_snapshot_into_netbox(make_client(), small_dc("p1"))
+    assert str(exc.value).startswith("device: NetBox refused creating srv-1-p1 (HTTP 400: position: U10 is already "
+                                     "occupied) (objects written before this step stay in NetBox")
+    assert exc.value.status == 400 and exc.value.body[1] == {"position": ["U10 is already occupied"]}
+    written = {t.kind: t.created for t in exc.value.partial.types}
+    # what came before the devices was written, as the load's report counts it; no device, port or cable
+    assert written["conventions (bootstrap)"] == 42
+    assert (written["site"], written["rack"], written["genset"], written["UPS"]) == (1, 2, 1, 1)
+    assert not {"device", "power port", "cable"} & set(written)
+
+
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
     from inventory.netbox.snapshot_checks import validate_for_netbox
     from tests.integration.test_bootstrap_and_load import small_dc
