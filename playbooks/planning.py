@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from inventory.errors import ColoError
 from inventory.netbox import kinds as K
@@ -22,15 +22,8 @@ from inventory.netbox.conventions import TENANT_GROUP
 from inventory.netbox.kinds import Kind, Ref
 from inventory.netbox.reconcile import Change, Outcome, Plan, apply
 from inventory.netbox.settings import settings_from_env_and_file
-from inventory.netbox.write_once import find_existing
+from inventory.netbox.write_once import Echo, find_existing, silent
 from playbooks.requests import Request
-
-Echo = Callable[[str], None]
-
-
-def _silent(_: str) -> None:
-    pass
-
 
 def netbox_client(config_path: Path | str | None = None) -> NetBoxClient:
     """A checked client for the NetBox the configuration (or the environment) names."""
@@ -110,7 +103,7 @@ class RequestPlanner:
 
 
 def apply_plan(plan: Plan, *, client: Any = None, config_path: Path | str | None = None,
-               echo: Echo = _silent) -> int:
+               echo: Echo = silent) -> int:
     """Apply the changes in order; returns how many were made. A change another writer
     had made meanwhile is used and not counted; a run that stops says how far it got."""
     client = client or netbox_client(config_path)

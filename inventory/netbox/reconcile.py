@@ -33,23 +33,17 @@ from inventory.errors import NetBoxHTTPError, SourceError, WriteOutcomeUnknown
 from inventory.netbox.client import describe_body
 from inventory.netbox.compare import compare, jsonable, same
 from inventory.netbox.kinds import WRITE_ONCE, Kind, Ref, Row
-from inventory.netbox.write_once import check_race, create_once, delete
-
-Echo = Callable[[str], None]
+from inventory.netbox.write_once import Echo, check_race, create_once, delete, silent
 
 WRITE_TIMEOUT_S = 300.0  # gunicorn's usual worker timeout for NetBox
 RETRY_HINT = ("objects written before this step stay in NetBox; fix the cause and run the "
               "same command again: it continues idempotently")
 
 
-def _silent(_: str) -> None:
-    pass
-
-
 # --------------------------------------------------------------------------- the plan
 @dataclass
 class Desired:
-    """One object as it should be in NetBox (`Kind.desired` builds it from a payload)."""
+    """One object as it should be in NetBox (`desired()` builds it from a payload)."""
 
     key: Hashable
     label: str
@@ -278,11 +272,8 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def id_of(self, value: Any) -> Any:
-        """A NetBox id: a `Ref` resolved, anything else as is."""
-        return self.ids[value.name] if isinstance(value, Ref) else value
-
     def resolve(self, value: Any) -> Any:
+        """`value` with every `Ref` in it replaced by the id NetBox gave that object."""
         if isinstance(value, Ref):
             return self.ids[value.name]
         if isinstance(value, dict):
@@ -299,7 +290,7 @@ class Outcome:
             self.made += made
 
 
-def apply(plan: Plan, client: Any, *, echo: Echo = _silent, on_change: Callable[[Change], None] | None = None,
+def apply(plan: Plan, client: Any, *, echo: Echo = silent, on_change: Callable[[Change], None] | None = None,
           outcome: Outcome | None = None) -> Outcome:
     """Write `plan` in order; `on_change` hears of every change made, `echo` of notes (an
     object another writer made meanwhile, a race settled). Pass an `Outcome` to know how

@@ -24,7 +24,7 @@ from inventory.errors import ColoError, NetBoxHTTPError
 from inventory.netbox.compare import Row, norm
 from inventory.netbox.kinds import WRITE_ONCE, Kind
 
-Echo = Callable[[str], None]
+Echo = Callable[[str], None]  # where notes go (a line each)
 
 #: statuses with which NetBox refuses a create that collides with an existing object:
 #: 400 from validation, 500 from a database constraint when the other insert raced it
@@ -35,8 +35,8 @@ class ConcurrentWriter(ColoError):
     """Another writer is registering the same request at the same time."""
 
 
-def _silent(_: str) -> None:
-    pass
+def silent(_: str) -> None:
+    """An `Echo` that says nothing."""
 
 
 def kind_named(kind: Kind | str, endpoint: str = "") -> Kind:
@@ -61,7 +61,7 @@ def find_existing(client: Any, kind: Kind | str, payload: Row) -> list[dict[str,
 
 
 def create_once(client: Any, kind: Kind | str, endpoint: str, payload: dict[str, Any], what: str,
-                echo: Echo = _silent) -> tuple[int, bool]:
+                echo: Echo = silent) -> tuple[int, bool]:
     """POST `payload`; returns (id, True) when created, (id, False) when NetBox refused it
     because another writer had just created the same object, which is then used.
 
@@ -91,7 +91,7 @@ def create_once(client: Any, kind: Kind | str, endpoint: str, payload: dict[str,
 
 
 def yield_to_earlier(client: Any, kind: Kind | str, endpoint: str, payload: Row, created: int,
-                     echo: Echo = _silent) -> int:
+                     echo: Echo = silent) -> int:
     """For kinds NetBox lets exist twice (contacts by NIP, journal entries by marker):
     re-read after creating; when an earlier one exists, delete ours and use that one."""
     kind = kind_named(kind, endpoint)
@@ -115,7 +115,7 @@ def delete(client: Any, path: str, what: str) -> None:
             raise
 
 
-def check_race(client: Any, device_id: int, echo: Echo = _silent) -> None:
+def check_race(client: Any, device_id: int, echo: Echo = silent) -> None:
     """Re-read the rack after creating a device: on an overlap, the later object id yields."""
     me = client.get_json(f"dcim/devices/{device_id}", {"fields": "id,name,rack,position,face,device_type"})
     rack = norm(me.get("rack"))

@@ -318,7 +318,7 @@ def test_sync_creates_missing_updates_changed_and_leaves_the_rest() -> None:
     plan = Plan("load", bulk=True)
     ids = plan.reconcile(RACKS, desired, existing)
     outcome = apply(plan, make_client())
-    assert {k: outcome.id_of(v) for k, v in ids.items()} == {"R1": 1, "R2": 11, "R3": 12, "R4": 4}
+    assert outcome.resolve(ids) == {"R1": 1, "R2": 11, "R3": 12, "R4": 4}
     t = Report.of(plan.changes).kind("rack")
     assert (t.created, t.updated, t.unchanged) == (2, 1, 1)
     assert len(responses.calls) == 2  # one bulk POST, one bulk PATCH
@@ -569,7 +569,7 @@ def test_an_object_created_meanwhile_by_another_writer_is_found_on_a_second_plan
         existing = client.get_all("dcim/manufacturers")
         ids = plan.reconcile(MANUFACTURERS, [Desired("dell", "Dell", {"slug": "dell"}, {"name": "Dell"})], existing)
         outcome = apply(plan, client)
-        seen.append({k: outcome.id_of(v) for k, v in ids.items()})
+        seen.append(outcome.resolve(ids))
         return Report.of(plan.changes)
 
     messages: list[str] = []
