@@ -14,7 +14,7 @@ A PDU is a device with power outlets. An outlet tied to no input port is never o
 the load of a server plugged into it would count on no feed (a cabled one is reported as
 `dangling_power_chain`). Approved, not installed requests hold plugs (commitments):
 PSU i of a server goes on `feeds[i % len(feeds)]`, as registration cables it
-(playbooks/registration.py `Planner.power`). Rules: docs/capacity-rules.md, "Plugs".
+(playbooks/plugs.py `PlugPlanner.power`). Rules: docs/capacity-rules.md, "Plugs".
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""NetBox and file I/O. Only `inventory.netbox` imports pynetbox."""
+"""NetBox and file I/O. Only `inventory.netbox` talks to NetBox."""

@@ -37,16 +37,19 @@ class NetBoxHTTPError(SourceError):
     """NetBox answered a request with an HTTP error status (4xx/5xx).
 
     Carries what a caller needs to decide without parsing the message: the request's
-    method and path, the status and NetBox's parsed body (None when not JSON).
+    method and path, the status, NetBox's parsed body (None when not JSON) and, when a
+    bulk write of a plan stopped, `partial`: the report of what the plan had written
+    before it (inventory.netbox.reconcile.Report).
     """
 
     def __init__(self, message: str, hint: str | None = None, *, method: str, path: str, status: int,
-                 body: object = None) -> None:
+                 body: object = None, partial: object = None) -> None:
         super().__init__(message, hint)
         self.method = method
         self.path = path
         self.status = status
         self.body = body
+        self.partial = partial
 
 
 class WriteOutcomeUnknown(SourceError):

@@ -23,7 +23,7 @@ from inventory.model import Snapshot
 from inventory.sources import SnapshotOpener
 from playbooks.commitments import apply_commitments
 from playbooks.config import WorkflowConfig
-from playbooks.identity import reservation_descriptions
+from playbooks.reservations import reservation_descriptions
 from playbooks.request_model import Placement, Request, ServerPlacement
 
 

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from inventory.demand import Footprint, Tenure
-from playbooks.requests import Request, RequestStore
+from playbooks.request_model import Request
+from playbooks.requests import RequestStore
 from playbooks.sla import WorkingCalendar
 from playbooks.states import lapse_deadline
 

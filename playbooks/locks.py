@@ -10,7 +10,7 @@ so a command leaves no file behind; a process that then opened the removed file 
 that its file is no longer the one at the path and starts over.
 
 Across machines (two copies of the folder) this lock cannot help: there NetBox's own
-state settles it (playbooks/identity.py).
+state settles it (inventory/netbox/write_once.py).
 """
 
 from __future__ import annotations

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Callable
 
 from inventory.errors import ColoError, InputError
+from inventory.netbox.reconcile import Plan
 from playbooks.context import App
 from playbooks.locks import request_lock_for
-from playbooks.registration import Plan, apply_plan, mark_reviewed, plan_registration, plan_withdrawal, verify_arrival
+from playbooks.registration import apply_plan, mark_reviewed, plan_registration, verify_arrival
 from playbooks.request_model import Request, Verification, Withdrawal
 from playbooks.requests import RequestFile
 from playbooks.states import resolve_action
 from playbooks.steps import moment, record_step
+from playbooks.withdrawal import plan_withdrawal
 from playbooks.workflow import StepContext
 
 Echo = Callable[[str], None]

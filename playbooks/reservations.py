@@ -12,32 +12,39 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from inventory.errors import InputError, NetBoxHTTPError, SourceError
-from playbooks.identity import create_once, find_existing, request_reservations
-from playbooks.registration import TENANT_GROUP, _client, _one
+from inventory.errors import InputError, SourceError
+from inventory.netbox import kinds as K
+from inventory.netbox.write_once import create_once, delete, find_existing
+from playbooks.commitments import reservation_description, reserved_units
+from playbooks.planning import find_one, tenant_fields
 from playbooks.request_model import Placement, Request
 
 
-def ensure_tenant(client: Any, req: Request, *, dry_run: bool = False) -> tuple[int | None, str]:
-    """The agency's tenant id (created in tenant group `opd` when missing), and what was done."""
+def reservation_descriptions(req: Request) -> set[str]:
+    """The descriptions approval gives the request's reservations, one per server: request
+    id, agency, server and domain (not the id alone: another data centre's folder, or a
+    test's, may have a request with the same number)."""
+    return {reservation_description(req, s.name)[:200] for s in req.servers}
+
+
+def request_reservations(client: Any, req: Request) -> list[dict[str, Any]]:
+    """NetBox's rack reservations of the request, found by their description."""
+    mine = reservation_descriptions(req)
+    rows = client.get_all(K.RESERVATION.endpoint, {"q": req.id, "fields": "id,rack,units,description"})
+    return [r for r in rows if r.get("description") in mine]
+
+
+def ensure_tenant(client: Any, req: Request) -> int:
+    """The agency's tenant id, created in tenant group `opd` when missing."""
     slug = req.agency.tenant_slug()
-    rows = client.get_all("tenancy/tenants", {"slug": slug, "fields": "id,name,slug"})
-    hit = _one(rows, f"tenants with slug {slug!r}", slug=slug)
+    hit = find_one(client, K.TENANT, {"slug": slug}, f"tenants with slug {slug!r}")
     if hit is not None:
-        return hit["id"], "keep"
-    if dry_run:
-        return None, "create"
-    payload: dict[str, Any] = {"name": req.agency.unit_name[:100], "slug": slug,
-                               "description": f"{req.agency.address}"[:200]}
-    groups = client.get_all("tenancy/tenant-groups", {"slug": TENANT_GROUP, "fields": "id,slug"})
-    group = _one(groups, "tenant groups", slug=TENANT_GROUP)
-    if group is not None:
-        payload["group"] = group["id"]
-    tenant_id, created = create_once(client, "tenant", "tenancy/tenants", payload, f"create tenant {slug}")
-    return tenant_id, "create" if created else "keep"
+        return int(hit["id"])
+    payload = {**tenant_fields(client, req), "slug": slug}
+    return create_once(client, K.TENANT, K.TENANT.endpoint, payload, f"create tenant {slug}")[0]
 
 
-def reserver(config_path: Any = None, *, client: Any = None) -> Callable[[Request, Placement], list[int]]:
+def reserver(*, client: Any) -> Callable[[Request, Placement], list[int]]:
     """Creates the approval's rack reservations in NetBox; returns their ids.
 
     The placement's racks are NetBox rack ids (the snapshot was loaded from NetBox).
@@ -48,11 +55,8 @@ def reserver(config_path: Any = None, *, client: Any = None) -> Callable[[Reques
     (re-read, so those whose answer was lost too) is deleted again.
     """
     def create(req: Request, placement: Placement) -> list[int]:
-        from playbooks.commitments import reservation_description, reserved_units
-
-        nb = client or _client(config_path)
-        user = nb.current_user().get("id")
-        tenant_id, _ = ensure_tenant(nb, req)
+        user = client.current_user().get("id")
+        tenant_id = ensure_tenant(client, req)
         servers = {s.name: s for s in req.servers}
         ids: list[int] = []
         try:
@@ -63,18 +67,18 @@ def reserver(config_path: Any = None, *, client: Any = None) -> Callable[[Reques
                 units = reserved_units(sp.position, servers[sp.server].u_height)
                 payload = {"rack": int(sp.rack), "units": units, "user": user, "tenant": tenant_id,
                            "description": reservation_description(req, sp.server)[:200]}
-                found = find_existing(nb, "rack reservation", "dcim/rack-reservations", payload)
+                found = find_existing(client, K.RESERVATION, payload)
                 held = [r for r in found if sorted(r.get("units") or []) == units]
                 if held:  # made by an earlier run whose answer was lost
                     ids.append(int(held[0]["id"]))
                     continue
                 # one of an earlier placement of this server: it would hold the wrong units
-                _delete_reservations(nb, None, [int(r["id"]) for r in found])
-                rid, _ = create_once(nb, "rack reservation", "dcim/rack-reservations", payload,
+                _delete_reservations(client, None, [int(r["id"]) for r in found])
+                rid, _ = create_once(client, K.RESERVATION, K.RESERVATION.endpoint, payload,
                                      f"reserve units {units} of rack {sp.rack_name or sp.rack} for {req.id}")
                 ids.append(rid)
         except Exception:
-            _release_all(nb, req, ids)
+            _release_all(client, req, ids)
             raise
         return ids
     return create
@@ -94,17 +98,13 @@ def _delete_reservations(client: Any, req: Request | None, ids: list[int]) -> li
     `req` (when given); returns the ids deleted. Already gone is released."""
     wanted = {*ids, *(int(r["id"]) for r in (request_reservations(client, req) if req else []))}
     for rid in sorted(wanted):
-        try:
-            client.write("delete", f"dcim/rack-reservations/{rid}", None, f"delete reservation {rid}")
-        except NetBoxHTTPError as exc:
-            if exc.status != 404:
-                raise
+        delete(client, f"{K.RESERVATION.endpoint}/{rid}", f"delete reservation {rid}")
     return sorted(wanted)
 
 
-def releaser(config_path: Any = None, *, client: Any = None) -> Callable[[Request, list[int]], list[int]]:
+def releaser(*, client: Any) -> Callable[[Request, list[int]], list[int]]:
     """Deletes a request's rack reservations: those recorded (`ids`) and any other whose
     description names it (one made by a run whose answer was lost)."""
     def release(req: Request, ids: list[int]) -> list[int]:
-        return _delete_reservations(client or _client(config_path), req, ids)
+        return _delete_reservations(client, req, ids)
     return release

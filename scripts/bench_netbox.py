@@ -487,7 +487,7 @@ def run_loader(url: str, token: str, site: str, exports: bool = True) -> Any:
 def ensure_templates(url: str, token: str) -> None:
     """The loader's export templates, as `colo netbox bootstrap` keeps them (idempotent)."""
     from inventory.netbox.client import NetBoxClient, NetBoxSettings
-    from inventory.netbox.loader import ensure_export_templates
+    from inventory.netbox.bootstrap import ensure_export_templates
 
     report = ensure_export_templates(NetBoxClient(NetBoxSettings(url=url, token=token, timeout_s=300)))
     if report.changes:
@@ -525,6 +525,7 @@ def query_costs(url: str, token: str, site: str, cpu: "ServerCPU") -> list[tuple
     from inventory.netbox.client import NetBoxClient, NetBoxSettings
     from inventory.netbox import loader as L
     from inventory.netbox import queries as Q
+    from inventory.netbox.conventions import EXPORTS
 
     client = NetBoxClient(NetBoxSettings(url=url, token=token, timeout_s=600))
     site_id = client.get_json("dcim/sites", {"slug": site, "fields": "id"})["results"][0]["id"]
@@ -543,7 +544,7 @@ def query_costs(url: str, token: str, site: str, cpu: "ServerCPU") -> list[tuple
     one("REST page-size probe", lambda: reader.probe("dcim/sites", {}), lambda r: 0)
     one("GraphQL small lists (1 query)", lambda: reader.small(L.DEFAULT_PAGE_SIZE),
         lambda r: sum(len(v) for v in r.values()))
-    for e in Q.EXPORTS.values():
+    for e in EXPORTS.values():
         one(f"REST export {e.read}", lambda e=e: reader.export(e), len)
     for big in Q.BIG_READS:
         def paged(big: Any = big) -> list[dict]:

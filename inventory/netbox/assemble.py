@@ -54,15 +54,11 @@ from inventory.model import (
     Uplink,
     VirtualMachine,
 )
+from inventory.netbox.conventions import GENSET_ROLE, UPLINK_CIRCUIT_TYPE, UPS_ROLE, VM_DISK_MB_PER_GB
 
-UPS_ROLE = "ups"
-GENSET_ROLE = "genset"
-UPLINK_CIRCUIT_TYPE = "internet-uplink"
 #: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
 SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va")
 HOST_FIELDS = ("vcpus", "memory_gb", "disk_gb")
-#: NetBox stores VM disk in MB (decimal base, as the writer writes it)
-VM_DISK_MB_PER_GB = 1000
 
 _KG = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "oz": 0.028349523125}
 

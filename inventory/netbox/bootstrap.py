@@ -1,4 +1,4 @@
-"""`colo netbox bootstrap`: the data-model conventions of DESIGN §3, created idempotently.
+"""`colo netbox bootstrap`: the data-model conventions (docs/netbox.md), created idempotently.
 
 What NetBox already models is used as is; custom fields only add what it lacks:
 
@@ -12,10 +12,14 @@ What NetBox already models is used as is; custom fields only add what it lacks:
 - virtualization hosts (dcim.device): vcpus, memory_gb, disk_gb (the host's capacity);
 - persons in charge (tenancy.contact): nip, which NetBox must keep unique (one person,
   one contact; NetBox checks it before saving, racing writers settle it themselves:
-  playbooks/identity.py);
+  inventory/netbox/write_once.py);
 - device roles, rack roles, the tenant group `opd` for agencies, inventory item roles
   for the hardware specification, the tag `colo-managed`, circuit type
   `internet-uplink`, cluster type `virtualization`.
+
+Also the bulk loader's export templates (its cheapest read, docs/netbox-loader.md).
+The definitions are in inventory/netbox/conventions.py; this module plans them against
+what NetBox holds and applies the plan (inventory/netbox/reconcile.py).
 
 Objects are matched by slug (names for custom fields); only what the conventions
 define is compared (types, object types, links); colours, labels and descriptions
@@ -25,118 +29,53 @@ are set on creation and left alone afterwards, so an administrator may restyle t
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from inventory.errors import SourceError
+from inventory.netbox import kinds as K
 from inventory.netbox.client import NetBoxClient
-from inventory.netbox.writer import Contains, Desired, Echo, Reconciler, Report, retry_on_concurrent_change
-
-GROUP = "colo"
-CHOICE_SET = "colo-colocation-type"
-
-
-@dataclass(frozen=True)
-class CF:
-    """A custom field definition. `types`: the accepted NetBox types (first = created)."""
-
-    name: str
-    label: str
-    types: tuple[str, ...]
-    objects: tuple[str, ...]
-    description: str
-    related: str | None = None
-    choice_set: str | None = None
-    #: NetBox's "must be unique": checked by a read before each save (no database
-    #: constraint), so it refuses a second object made later, not one racing the first
-    unique: bool = False
-
-
-DEVICE = ("dcim.device",)
-# hosting requests are registered as virtual machines, which carry the same request fields
-DEVICE_AND_VM = ("dcim.device", "virtualization.virtualmachine")
-CUSTOM_FIELDS: tuple[CF, ...] = (
-    CF("domain", "Domain name", ("text",), DEVICE_AND_VM, "Domain name served by this co-located server"),
-    CF("request_id", "Request ID", ("text",), DEVICE_AND_VM, "Co-location request that placed this server"),
-    CF("colocation_type", "Co-location type", ("select", "text"), DEVICE,
-       "Permanent or temporary co-location", choice_set=CHOICE_SET),
-    CF("valid_until", "Valid until", ("date",), DEVICE, "End of a temporary co-location"),
-    CF("bandwidth_mbps", "Bandwidth (Mbps)", ("decimal", "integer"), DEVICE_AND_VM,
-       "Internet bandwidth allocated to this server, in Mbps"),
-    CF("handover_date", "Handover date", ("date",), DEVICE_AND_VM,
-       "Date the server was handed over to the data centre"),
-    CF("last_review_date", "Last review date", ("date",), DEVICE, "Date of the last yearly asset register review"),
-    CF("ups", "UPS", ("object",), ("dcim.powerpanel",), "The UPS (a device with role ups) feeding this panel",
-       related="dcim.device"),
-    CF("rated_va", "Rated capacity (VA)", ("integer",), DEVICE, "UPS/genset nameplate capacity in VA"),
-    CF("derating", "Derating", ("decimal",), DEVICE, "Usable fraction of the rated capacity (0-1)"),
-    CF("efficiency", "Efficiency", ("decimal",), DEVICE, "UPS efficiency (0-1): its losses load the genset"),
-    CF("genset", "Genset", ("object",), DEVICE, "The genset (a device with role genset) backing this UPS",
-       related="dcim.device"),
-    CF("redundancy_group", "Redundancy group", ("text",), DEVICE, "UPSs/gensets sharing a group back each other up"),
-    CF("other_loads_va", "Other loads (VA)", ("integer",), DEVICE,
-       "Declared genset loads besides the UPSs (cooling, lighting), in VA"),
-    CF("vcpus", "Host vCPUs", ("integer", "decimal"), DEVICE, "Virtualization host capacity: vCPUs"),
-    CF("memory_gb", "Host memory (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: memory in GB"),
-    CF("disk_gb", "Host disk (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: disk in GB"),
-    CF("nip", "NIP", ("text",), ("tenancy.contact",), "Civil servant ID (NIP) of the person in charge",
-       unique=True),
+from inventory.netbox.conventions import (
+    CHOICE_SET,
+    CIRCUIT_TYPES,
+    CLUSTER_TYPES,
+    CUSTOM_FIELDS,
+    DEVICE_ROLES,
+    EXPORTS,
+    GROUP,
+    INVENTORY_ITEM_ROLES,
+    RACK_ROLES,
+    TAGS,
+    TENANT_GROUPS,
+    export_template_objects,
 )
-
-# slug, name, colour
-DEVICE_ROLES = (
-    ("server", "Server (co-location)", "2196f3"),
-    ("ups", "UPS", "ff9800"),
-    ("genset", "Genset", "795548"),
-    ("pdu", "PDU", "ffc107"),
-    ("patch-panel", "Patch panel", "9e9e9e"),
-    ("network", "Network", "4caf50"),
-    ("hypervisor", "Hypervisor", "673ab7"),
-)
-RACK_ROLES = (
-    ("colocation", "Co-location", "2196f3"),
-    ("internal", "Internal", "9e9e9e"),
-    ("network", "Network", "4caf50"),
-)
-TENANT_GROUPS = (("opd", "OPD", "Provincial government agencies (Organisasi Perangkat Daerah)"),)
-INVENTORY_ITEM_ROLES = (
-    ("processor", "Processor", "f44336"),
-    ("memory", "Memory", "3f51b5"),
-    ("motherboard", "Motherboard", "009688"),
-    ("storage", "Storage", "607d8b"),
-    ("psu", "PSU", "ffeb3b"),
-)
-TAGS = (("colo-managed", "colo-managed", "00bcd4", "Written by the colo tool"),)
-CIRCUIT_TYPES = (("internet-uplink", "Internet uplink"),)
-CLUSTER_TYPES = (("virtualization", "Virtualization"),)
+from inventory.netbox.kinds import Kind
+from inventory.netbox.compare import Contains
+from inventory.netbox.reconcile import Desired, Echo, Plan, Report, desired, retry_on_concurrent_change, run
 
 
-def _slug_kinds() -> list[tuple[str, str, list[Desired]]]:
-    """(kind, endpoint, desired) for every slug-keyed convention."""
-    def role(slug: str, name: str, color: str, extra: dict[str, Any] | None = None) -> Desired:
-        return Desired(slug, slug, {"slug": slug, **(extra or {})}, {"name": name, "color": color})
+def _slug_kinds() -> list[tuple[Kind, list[Desired]]]:
+    """Every slug-keyed convention with its objects."""
+    def role(kind: Kind, slug: str, name: str, color: str) -> Desired:
+        return desired(kind, {"slug": slug, "name": name, "color": color}, slug)
 
     return [
-        ("device role", "dcim/device-roles", [role(s, n, c) for s, n, c in DEVICE_ROLES]),
-        ("rack role", "dcim/rack-roles", [role(s, n, c) for s, n, c in RACK_ROLES]),
-        ("tenant group", "tenancy/tenant-groups",
-         [Desired(s, s, {"slug": s}, {"name": n, "description": d}) for s, n, d in TENANT_GROUPS]),
-        ("inventory item role", "dcim/inventory-item-roles", [role(s, n, c) for s, n, c in INVENTORY_ITEM_ROLES]),
-        ("tag", "extras/tags",
-         [Desired(s, s, {"slug": s}, {"name": n, "color": c, "description": d}) for s, n, c, d in TAGS]),
-        ("circuit type", "circuits/circuit-types",
-         [Desired(s, s, {"slug": s}, {"name": n}) for s, n in CIRCUIT_TYPES]),
-        ("cluster type", "virtualization/cluster-types",
-         [Desired(s, s, {"slug": s}, {"name": n}) for s, n in CLUSTER_TYPES]),
+        (K.DEVICE_ROLE, [role(K.DEVICE_ROLE, s, n, c) for s, n, c in DEVICE_ROLES]),
+        (K.RACK_ROLE, [role(K.RACK_ROLE, s, n, c) for s, n, c in RACK_ROLES]),
+        (K.TENANT_GROUP, [desired(K.TENANT_GROUP, {"slug": s, "name": n, "description": d}, s)
+                          for s, n, d in TENANT_GROUPS]),
+        (K.INVENTORY_ITEM_ROLE, [role(K.INVENTORY_ITEM_ROLE, s, n, c) for s, n, c in INVENTORY_ITEM_ROLES]),
+        (K.TAG, [desired(K.TAG, {"slug": s, "name": n, "color": c, "description": d}, s) for s, n, c, d in TAGS]),
+        (K.CIRCUIT_TYPE, [desired(K.CIRCUIT_TYPE, {"slug": s, "name": n}, s) for s, n in CIRCUIT_TYPES]),
+        (K.CLUSTER_TYPE, [desired(K.CLUSTER_TYPE, {"slug": s, "name": n}, s) for s, n in CLUSTER_TYPES]),
     ]
 
 
-def _name_clashes(kind: str, desired: list[Desired], existing: list[dict[str, Any]]) -> list[str]:
+def _name_clashes(kind: str, objects: list[Desired], existing: list[dict[str, Any]]) -> list[str]:
     """A missing slug whose name is taken: creating it would fail, so say so up front."""
     by_slug = {e.get("slug") for e in existing}
     by_name = {str(e.get("name", "")).lower(): e for e in existing}
     out = []
-    for d in desired:
+    for d in objects:
         name = str(d.create_only.get("name", "")).lower()
         if d.key not in by_slug and name in by_name:
             other = by_name[name]
@@ -145,81 +84,82 @@ def _name_clashes(kind: str, desired: list[Desired], existing: list[dict[str, An
     return out
 
 
+def _type_of(custom_field: dict[str, Any]) -> Any:
+    htype = custom_field.get("type")
+    return htype["value"] if isinstance(htype, dict) else htype
+
+
 def bootstrap(client: NetBoxClient, *, dry_run: bool = False, echo: Echo | None = None) -> Report:
-    """Create the conventions NetBox lacks; returns what was (or would be) done."""
-    def attempt() -> Report:
-        report = Report(dry_run=dry_run)
-        rec = Reconciler(client, report, dry_run=dry_run, echo=echo)
-        ensure_conventions(client, rec)
-        # the bulk loader's export templates: its cheapest read (docs/netbox-loader.md)
-        from inventory.netbox.loader import ensure_export_templates
-
-        ensure_export_templates(client, rec)
-        return report
-
-    return retry_on_concurrent_change(attempt, echo, dry_run)
+    """Create the conventions NetBox lacks; returns what was (or, in a dry run, would be) done."""
+    return retry_on_concurrent_change(lambda: run(plan_bootstrap(client), client, dry_run=dry_run, echo=echo), echo)
 
 
-def ensure_conventions(client: NetBoxClient, rec: Reconciler) -> None:
-    """Plan every convention first (so conflicts stop before any write), then apply."""
+def plan_bootstrap(client: NetBoxClient) -> Plan:
+    """Read what NetBox has of the conventions and plan the rest; a conflict a write
+    would meet stops here, before anything is written."""
     kinds = _slug_kinds()
-    reads = {endpoint: "id,name,slug" for _, endpoint, _ in kinds}
-    reads["extras/custom-field-choice-sets"] = "id,name,extra_choices,base_choices"
-    reads["extras/custom-fields"] = "id,name,type,object_types,related_object_type,choice_set,unique"
-    with ThreadPoolExecutor(max_workers=4) as pool:  # nine small independent reads
-        futures = {ep: pool.submit(client.get_all, ep, {"fields": f}) for ep, f in reads.items()}
+    reads: dict[str, dict[str, Any]] = {kind.endpoint: {"fields": "id,name,slug"} for kind, _ in kinds}
+    reads[K.CHOICE_SET.endpoint] = {"fields": "id,name,extra_choices,base_choices"}
+    reads[K.CUSTOM_FIELD.endpoint] = {"fields": "id,name,type,object_types,related_object_type,choice_set,unique"}
+    reads[K.EXPORT_TEMPLATE.endpoint] = _export_template_read()
+    with ThreadPoolExecutor(max_workers=4) as pool:  # ten small independent reads
+        futures = {ep: pool.submit(client.get_all, ep, params) for ep, params in reads.items()}
         existing = {ep: fut.result() for ep, fut in futures.items()}
-    choice_sets = existing["extras/custom-field-choice-sets"]
-    custom_fields = existing["extras/custom-fields"]
+    custom_fields = existing[K.CUSTOM_FIELD.endpoint]
 
     problems: list[str] = []
-    for kind, endpoint, desired in kinds:
-        problems += _name_clashes(kind, desired, existing[endpoint])
+    for kind, objects in kinds:
+        problems += _name_clashes(kind.name, objects, existing[kind.endpoint])
     cf_by_name = {c["name"]: c for c in custom_fields}
     for cf in CUSTOM_FIELDS:
         have = cf_by_name.get(cf.name)
-        if have is None:
-            continue
-        htype = have["type"]["value"] if isinstance(have.get("type"), dict) else have.get("type")
-        if htype not in cf.types:
-            problems.append(f"custom field {cf.name!r} exists as type {htype!r}, expected "
+        if have is not None and _type_of(have) not in cf.types:
+            problems.append(f"custom field {cf.name!r} exists as type {_type_of(have)!r}, expected "
                             f"{' or '.join(cf.types)}: NetBox cannot change a field's type; "
                             "rename or delete that field in NetBox")
     if problems:
         raise SourceError("NetBox conflicts with the colo conventions: " + "; ".join(problems),
                           "nothing was written")
 
-    for kind, endpoint, desired in kinds:
-        rec.sync(kind, endpoint, desired, existing[endpoint], lambda e: e.get("slug"))
+    plan = Plan("bootstrap", bulk=True)
+    for kind, objects in kinds:
+        plan.reconcile(kind, objects, existing[kind.endpoint])
+    choice_set = plan.reconcile(K.CHOICE_SET, [desired(K.CHOICE_SET, {
+        "name": CHOICE_SET, "description": "Co-location type",
+        "extra_choices": Contains([["permanent", "Permanent"], ["temporary", "Temporary"]])}, CHOICE_SET)],
+        existing[K.CHOICE_SET.endpoint])[CHOICE_SET]
 
-    cs_ids = rec.sync("custom field choice set", "extras/custom-field-choice-sets", [Desired(
-        CHOICE_SET, CHOICE_SET,
-        {"extra_choices": Contains([["permanent", "Permanent"], ["temporary", "Temporary"]])},
-        {"name": CHOICE_SET, "description": "Co-location type"})],
-        choice_sets, lambda e: e.get("name"))
-
-    desired_cfs: list[Desired] = []
+    wanted: list[Desired] = []
     for cf in CUSTOM_FIELDS:
         have = cf_by_name.get(cf.name)
-        htype = None
-        if have is not None:
-            htype = have["type"]["value"] if isinstance(have.get("type"), dict) else have.get("type")
-        ctype = htype or cf.types[0]
-        wanted: dict[str, Any] = {"object_types": Contains(list(cf.objects))}
+        ctype = _type_of(have) if have is not None else cf.types[0]
+        payload: dict[str, Any] = {"name": cf.name, "type": ctype, "label": cf.label, "description": cf.description,
+                                   "group_name": GROUP, "object_types": Contains(list(cf.objects))}
         if ctype == "object":
-            wanted["related_object_type"] = cf.related
+            payload["related_object_type"] = cf.related
         if ctype in ("select", "multiselect"):
-            wanted["choice_set"] = cs_ids[CHOICE_SET]
+            payload["choice_set"] = choice_set
         if cf.unique:
-            wanted["unique"] = True
-        desired_cfs.append(Desired(
-            cf.name, f"{cf.name} ({', '.join(cf.objects)}, {ctype})", wanted,
-            {"name": cf.name, "type": ctype, "label": cf.label, "description": cf.description,
-             "group_name": GROUP}))
-    rec.sync("custom field", "extras/custom-fields", desired_cfs, custom_fields, lambda e: e.get("name"))
+            payload["unique"] = True
+        wanted.append(desired(K.CUSTOM_FIELD, payload, f"{cf.name} ({', '.join(cf.objects)}, {ctype})"))
+    plan.reconcile(K.CUSTOM_FIELD, wanted, custom_fields)
+    _plan_export_templates(plan, existing[K.EXPORT_TEMPLATE.endpoint])
+    return plan
 
 
-def convention_custom_fields(object_type: str) -> set[str]:
-    """Names of the custom fields the conventions define for an object type (e.g. dcim.device)."""
-    return {cf.name for cf in CUSTOM_FIELDS if object_type in cf.objects}
+def _export_template_read() -> dict[str, Any]:
+    return {"name": [e.name for e in EXPORTS.values()],
+            "fields": "id,name,object_types,template_code,mime_type,file_extension,as_attachment"}
 
+
+def _plan_export_templates(plan: Plan, existing: list[dict[str, Any]]) -> None:
+    plan.reconcile(K.EXPORT_TEMPLATE, [desired(K.EXPORT_TEMPLATE, obj, obj["name"])
+                                       for obj in export_template_objects()], existing)
+
+
+def ensure_export_templates(client: NetBoxClient) -> Report:
+    """Create or update the loader's export templates alone, idempotently (bootstrap
+    keeps them too); returns what was done."""
+    plan = Plan("export templates", bulk=True)
+    _plan_export_templates(plan, client.get_all(K.EXPORT_TEMPLATE.endpoint, _export_template_read()))
+    return run(plan, client)

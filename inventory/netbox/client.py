@@ -1,13 +1,12 @@
 """The one NetBox client: authentication, retries, request counting, error mapping.
 
-Everything that talks to NetBox goes through `NetBoxClient.http` (a requests session),
-either directly (`get_json`, `get_all`, `graphql`) or through `NetBoxClient.api`
-(pynetbox, sharing the same session). The session's adapter:
+Everything that talks to NetBox goes through `NetBoxClient.http` (a requests session):
+`get_json`, `get_all`, `graphql` and `write`. The session's adapter:
 
 - sets the `Authorization` header's scheme by token form: v2 tokens
   (`nbt_<key>.<token>`) go as `Bearer nbt_<key>.<token>`, legacy 40-hex ones as
   `Token <token>`;
-- applies a default timeout (requests has none) to every call, pynetbox's included;
+- applies a default timeout (requests has none) to every call;
 - retries reads (GET, and POSTs to /graphql/, which this client only uses for queries)
   on HTTP 5xx, timeouts and dropped connections, with exponential backoff and a small
   bound; writes are never retried (a retried POST could create twice);
@@ -33,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -41,7 +39,8 @@ from inventory.errors import NetBoxHTTPError, SourceError, WriteOutcomeUnknown
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
 
 __all__ = ["NetBoxClient", "NetBoxSettings", "settings_from_env_and_file", "NetBoxHTTPError",
-           "WriteOutcomeUnknown", "MIN_NETBOX_VERSION", "auth_header", "SANDBOX_HINT", "RERUN_HINT"]
+           "WriteOutcomeUnknown", "MIN_NETBOX_VERSION", "auth_header", "describe_body", "SANDBOX_HINT",
+           "RERUN_HINT"]
 
 log = logging.getLogger(__name__)
 
@@ -90,22 +89,33 @@ def _detail(response: requests.Response) -> str:
     return " ".join(_detail_text(response).split())
 
 
-def _detail_text(response: requests.Response) -> str:
+def _body(response: requests.Response) -> Any:
+    """NetBox's parsed answer, None when it is not JSON."""
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
+        return None
+
+
+def _detail_text(response: requests.Response) -> str:
+    body = _body(response)
+    if body is None:
         return ""
-    if isinstance(body, dict):
-        if "detail" in body:
-            return str(body["detail"])
-        parts = [f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                 for k, v in body.items()]
-        return "; ".join(parts)[:400]
     if isinstance(body, list):  # bulk operations: one dict of errors per object
         for i, item in enumerate(body):
             if item:
                 return f"object {i + 1}: {item}"[:400]
-    return str(body)[:400]
+    return describe_body(body)[:400]
+
+
+def describe_body(body: Any) -> str:
+    """NetBox's explanation in an error body: its `detail`, else every field's errors."""
+    if isinstance(body, dict):
+        if "detail" in body:
+            return str(body["detail"])
+        return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                         for k, v in body.items())
+    return str(body)
 
 
 class _ColoAdapter(HTTPAdapter):
@@ -180,14 +190,16 @@ class _ColoAdapter(HTTPAdapter):
                     f"check the URL. {SANDBOX_HINT}") from None
             if response.status_code in (401, 403):
                 detail = _detail(response) or response.reason
+                facts = {"method": request.method or "", "path": urlsplit(request.url or "").path,
+                         "status": response.status_code, "body": _body(response)}
                 if re.search(r"token|credentials|authenticat", detail, re.I):
-                    raise SourceError(
+                    raise NetBoxHTTPError(
                         f"NetBox refused the token (HTTP {response.status_code}: {c.redact(detail)})",
-                        "check NETBOX_TOKEN (or --token / the config file's netbox.token)")
-                raise SourceError(
+                        "check NETBOX_TOKEN (or --token / the config file's netbox.token)", **facts)
+                raise NetBoxHTTPError(
                     f"NetBox denied {where} (HTTP {response.status_code}: {c.redact(detail)})",
                     "the token's user lacks the permission; use a token with write access "
-                    "or ask a NetBox administrator")
+                    "or ask a NetBox administrator", **facts)
             if read and response.status_code in RETRY_STATUSES and attempt < attempts:
                 log.debug("%s: HTTP %d, retry %d", where, response.status_code, attempt)
                 response.close()
@@ -222,9 +234,6 @@ class NetBoxClient:
         adapter = _ColoAdapter(self)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
-        # pynetbox gets no token: the session header authenticates, so the secret lives in one place
-        self.api = pynetbox.api(self.base_url, token=None, strict_filters=True)
-        self.api.http_session = self.http
         self._version: str | None = None
 
     def __repr__(self) -> str:
@@ -275,11 +284,7 @@ class NetBoxClient:
         request = response.request
         method = (request.method if request is not None else None) or ""
         path = urlsplit((request.url if request is not None else None) or "").path
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        facts = {"method": method, "path": path, "status": code, "body": body}
+        facts = {"method": method, "path": path, "status": code, "body": _body(response)}
         if code == 404:
             raise NetBoxHTTPError(f"NetBox has no {what} (HTTP 404)",
                                   "check NETBOX_URL and that this NetBox version has that endpoint", **facts)
@@ -387,14 +392,16 @@ class NetBoxClient:
         return self.get_json("authentication-check")
 
     # -- writes (no retries: a repeated POST could create twice) ----------------------
-    def write(self, method: str, path: str, payload: Any, what: str | None = None) -> Any:
+    def write(self, method: str, path: str, payload: Any, what: str | None = None,
+              timeout: tuple[float, float] | None = None) -> Any:
         """POST/PATCH/PUT/DELETE JSON. A refusal becomes `NetBoxHTTPError` naming `what`; a
-        write whose answer was lost becomes `WriteOutcomeUnknown` (never re-sent here)."""
+        write whose answer was lost becomes `WriteOutcomeUnknown` (never re-sent here).
+        `timeout`: (connect, read) seconds, for a bulk write longer than the usual."""
         url = self.url(path)
         where = f"{method.upper()} {urlsplit(url).path}"
         label = what or where
         try:
-            response = self.http.request(method.upper(), url, json=payload)
+            response = self.http.request(method.upper(), url, json=payload, timeout=timeout)
         except WriteOutcomeUnknown as exc:
             raise WriteOutcomeUnknown(f"{exc.args[0]} after the request was sent: whether NetBox did "
                                       f"{label} is unknown", exc.hint, method=exc.method, path=exc.path) from None

@@ -34,16 +34,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 from urllib.parse import parse_qs, urlsplit
 
-from inventory.errors import SourceError
+from inventory.errors import NetBoxHTTPError, SourceError
 from inventory.model import Snapshot
 from inventory.names import select_sites
 from inventory.netbox.assemble import assemble, site_models
 from inventory.netbox.client import NetBoxClient
+from inventory.netbox.conventions import EXPORTS, ExportTemplate
 from inventory.netbox.queries import (
-    BIG_READS, BIG_REST, EXPORTS, SMALL_READS, BigRead, ExportTemplate, export_template_objects, graphql_filters,
+    BIG_READS, BIG_REST, SMALL_READS, BigRead, graphql_filters,
 )
 
-__all__ = ["load_snapshot", "LoadStats", "ensure_export_templates"]
+__all__ = ["load_snapshot", "LoadStats"]
 
 log = logging.getLogger(__name__)
 
@@ -91,24 +92,6 @@ class LoadStats:
 
 
 # --------------------------------------------------------------------------- export templates
-def ensure_export_templates(client: NetBoxClient, rec: Any = None) -> Any:
-    """Create or update the loader's export templates, idempotently; returns the writer's
-    Report. `rec`: a writer Reconciler to report into (bootstrap passes its own)."""
-    from inventory.netbox.writer import Desired, Reconciler, Report
-
-    report = rec.report if rec is not None else Report()
-    rec = rec if rec is not None else Reconciler(client, report)
-    existing = client.get_all("extras/export-templates", {
-        "name": [e.name for e in EXPORTS.values()],
-        "fields": "id,name,object_types,template_code,mime_type,file_extension,as_attachment"})
-    desired = []
-    for obj in export_template_objects():
-        fields = {k: v for k, v in obj.items() if k != "description"}
-        desired.append(Desired(obj["name"], obj["name"], fields, {"description": obj["description"]}))
-    rec.sync("export template", "extras/export-templates", desired, existing, lambda e: e["name"])
-    return report
-
-
 
 # --------------------------------------------------------------------------- progress
 class _Progress:
@@ -195,8 +178,8 @@ class _Reader:
             got = self.client.get_all("extras/export-templates", {
                 "name": [e.name for e in EXPORTS.values()],
                 "fields": "name,object_types,template_code,environment_params"}, page_size=100)
-        except SourceError as exc:
-            if "(HTTP 4" not in str(exc):  # NetBox unreachable or failing: that is an error
+        except NetBoxHTTPError as exc:
+            if not 400 <= exc.status < 500:  # NetBox failing: that is an error
                 raise
             # e.g. a token without permission to view export templates: the slower way still works
             self.stats.warnings.append(f"export templates not readable ({exc}); reading through GraphQL")

@@ -15,8 +15,10 @@ from responses import matchers
 
 from inventory.errors import InputError, SourceError
 from inventory.netbox.client import auth_header
+from inventory.netbox.compare import Contains, same
+from inventory.netbox.kinds import Kind, Ref
+from inventory.netbox.reconcile import Desired, Plan, Report, apply
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
-from inventory.netbox.writer import Contains, Desired, Reconciler, Report, same
 from tests.support.fake_netbox import LEGACY, STATUS, URL, V2, _bootstrap_server, assert_no_secret, make_client
 
 
@@ -94,17 +96,6 @@ def test_token_header_forms(token: str, expected: str) -> None:
                   match=[matchers.header_matcher({"Authorization": expected})])
     assert auth_header(token) == expected
     assert make_client(token).check() == "4.7.3"
-
-
-@responses.activate
-def test_pynetbox_shares_the_session_and_its_header() -> None:
-    client = make_client()
-    responses.get(f"{URL}/api/status/", json=STATUS,
-                  match=[matchers.header_matcher({"Authorization": f"Bearer {V2}"})])
-    assert client.api.http_session is client.http
-    assert client.api.strict_filters is True
-    assert client.api.status()["netbox-version"] == "4.7.3"
-    assert client.requests_made == 1
 
 
 # ---------------------------------------------------------------- errors
@@ -283,6 +274,9 @@ def test_get_all_follows_a_smaller_server_page_size() -> None:
 
 
 # ---------------------------------------------------------------- writer engine
+RACKS = Kind("rack", "dcim/racks", ("name",), ("name", "u_height"))
+
+
 def test_same_compares_netbox_representations() -> None:
     assert same(5, {"id": 5, "display": "x"})
     assert same("front", {"value": "front", "label": "Front"})
@@ -306,22 +300,23 @@ def test_sync_creates_missing_updates_changed_and_leaves_the_rest() -> None:
                Desired("R2", "R2", {"name": "R2", "u_height": 42}, {"tags": ["t"]}),
                Desired("R3", "R3", {"name": "R3", "u_height": 48}, {"tags": ["t"]}),
                Desired("R4", "R4", {"name": "R4", "u_height": 42}, {"tags": ["t"]})]
-    report = Report()
-    ids = Reconciler(make_client(), report).sync("rack", "dcim/racks", desired, existing, lambda e: e["name"])
-    assert ids == {"R1": 1, "R2": 11, "R3": 12, "R4": 4}
-    t = report.kind("rack")
+    plan = Plan("load", bulk=True)
+    ids = plan.reconcile(RACKS, desired, existing)
+    outcome = apply(plan, make_client())
+    assert outcome.resolve(ids) == {"R1": 1, "R2": 11, "R3": 12, "R4": 4}
+    t = Report.of(plan.changes).kind("rack")
     assert (t.created, t.updated, t.unchanged) == (2, 1, 1)
     assert len(responses.calls) == 2  # one bulk POST, one bulk PATCH
 
 
 @responses.activate
-def test_dry_run_writes_nothing_and_hands_out_placeholders() -> None:
-    report = Report(dry_run=True)
-    ids = Reconciler(make_client(), report, dry_run=True).sync(
-        "site", "dcim/sites", [Desired("a", "a", {"slug": "a"}), Desired("b", "b", {"slug": "b"})],
-        [{"id": 3, "slug": "b"}], lambda e: e["slug"])
-    assert ids["a"] < 0 and ids["b"] == 3
+def test_a_plan_writes_nothing_and_refers_to_what_it_creates() -> None:
+    plan = Plan("load", bulk=True)
+    ids = plan.reconcile(Kind("site", "dcim/sites", ("slug",), ("slug",)),
+                         [Desired("a", "a", {"slug": "a"}), Desired("b", "b", {"slug": "b"})], [{"id": 3, "slug": "b"}])
+    assert isinstance(ids["a"], Ref) and ids["b"] == 3
     assert len(responses.calls) == 0
+    report = Report.of(plan.changes, dry_run=True)
     assert report.summary("load") == "load: 1 would create, 0 would update, 1 unchanged (dry run: nothing written)"
 
 
@@ -330,16 +325,20 @@ def test_a_refused_bulk_write_names_the_type_the_object_and_the_rerun() -> None:
     responses.post(f"{URL}/api/dcim/devices/", status=400,
                    json=[{}, {"position": ["U10 is already occupied"]}])
     desired = [Desired("a", "srv-a", {"name": "srv-a"}), Desired("b", "srv-b", {"name": "srv-b"})]
+    plan = Plan("load", bulk=True)
+    plan.reconcile(Kind("device", "dcim/devices", ("name",), ("name",)), desired, [])
     with pytest.raises(SourceError) as exc:
-        Reconciler(make_client(), Report()).sync("device", "dcim/devices", desired, [], lambda e: e["name"])
+        apply(plan, make_client())
     text = str(exc.value)
     assert text.startswith("device: NetBox refused creating srv-b (HTTP 400: position: U10 is already occupied)")
     assert "continues idempotently" in text
 
 
+# ---------------------------------------------------------------- bootstrap
 @responses.activate
 def test_bootstrap_twice_second_run_changes_nothing() -> None:
-    from inventory.netbox.bootstrap import CUSTOM_FIELDS, bootstrap
+    from inventory.netbox.bootstrap import bootstrap
+    from inventory.netbox.conventions import CUSTOM_FIELDS
 
     state: dict[str, list[dict[str, Any]]] = {}
     _bootstrap_server(state)
@@ -401,26 +400,63 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
     import re
 
     from inventory.netbox.writer import load_snapshot_into_netbox
-    from tests.support.snapshots import small_dc
+    from tests.integration.test_bootstrap_and_load import small_dc
 
     responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
     responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
     report = load_snapshot_into_netbox(make_client(), small_dc("x1"), dry_run=True)
     created = {t.kind: t.created for t in report.types}
     # counted by hand from small_dc: 4 servers/PDU/host + half-U device = 5 devices; ports: PDU inlet,
-    # srv-1 PSU1+PSU2, srv-2 PSU1; cables: feed A->PDU, o1->srv-1, o2->srv-2, feed B->srv-1
+    # srv-1 PSU1+PSU2, srv-2 PSU1; cables: feed A->PDU, o1->srv-1, o2->srv-2, feed B->srv-1.
+    # Its roles (pdu, server, hypervisor, ups, genset; rack role colocation), cluster type and
+    # circuit type are conventions: the plan's bootstrap part creates them, the load reuses them
+    # (as a real run does; the dry run used to count them twice)
     assert created == {
         "conventions (bootstrap)": 42, "site": 1, "location": 1, "tenant group": 1, "tenant": 1,
-        "rack role": 1, "rack": 2, "manufacturer": 2, "device type": 6, "device role": 5,
-        "cluster type": 1, "cluster": 1, "genset": 1, "UPS": 1, "device": 5, "rack reservation": 1,
+        "rack role": 0, "rack": 2, "manufacturer": 2, "device type": 6, "device role": 0,
+        "cluster type": 0, "cluster": 1, "genset": 1, "UPS": 1, "device": 5, "rack reservation": 1,
         "power panel": 1, "power feed": 2, "power port": 4, "power outlet": 2, "cable": 4,
-        "provider": 1, "circuit type": 1, "circuit": 1, "circuit termination": 1, "virtual machine": 1}
+        "provider": 1, "circuit type": 0, "circuit": 1, "circuit termination": 1, "virtual machine": 1}
+    assert {t.kind: t.unchanged for t in report.types if t.kind.endswith(("role", "type"))} == {
+        "rack role": 1, "device type": 0, "device role": 5, "cluster type": 1, "circuit type": 1}
     assert all(call.request.method == "GET" for call in responses.calls)
 
 
+@responses.activate
+def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> None:
+    import re
+
+    from inventory.errors import NetBoxHTTPError
+    from inventory.netbox.writer import load_snapshot_into_netbox
+    from tests.integration.test_bootstrap_and_load import small_dc
+
+    ids = iter(range(1, 10_000))
+
+    def created(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        objects = json.loads(request.body or "[]")
+        if request.path_url.startswith("/api/dcim/devices/") and len(objects) > 1:  # the servers, not UPS/genset
+            return 400, {}, json.dumps([{"position": ["U10 is already occupied"]} if o.get("position") == 10 else {}
+                                        for o in objects])
+        return 201, {}, json.dumps([{**o, "id": next(ids)} for o in objects])
+
+    responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
+    responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
+    responses.add_callback(responses.POST, re.compile(URL + r"/api/.*"), callback=created)
+    with pytest.raises(NetBoxHTTPError) as exc:
+        load_snapshot_into_netbox(make_client(), small_dc("p1"))
+    assert str(exc.value).startswith("device: NetBox refused creating srv-1-p1 (HTTP 400: position: U10 is already "
+                                     "occupied) (objects written before this step stay in NetBox")
+    assert exc.value.status == 400 and exc.value.body[1] == {"position": ["U10 is already occupied"]}
+    written = {t.kind: t.created for t in exc.value.partial.types}
+    # what came before the devices was written, as the load's report counts it; no device, port or cable
+    assert written["conventions (bootstrap)"] == 42
+    assert (written["site"], written["rack"], written["genset"], written["UPS"]) == (1, 2, 1, 1)
+    assert not {"device", "power port", "cable"} & set(written)
+
+
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
-    from inventory.netbox.writer import validate_for_netbox
-    from tests.support.snapshots import small_dc
+    from inventory.netbox.snapshot_checks import validate_for_netbox
+    from tests.integration.test_bootstrap_and_load import small_dc
 
     snap = small_dc("v1")
     snap.devices[2].position, snap.devices[2].face = 10.0, "front"  # 2U over srv-1's U10
@@ -465,9 +501,12 @@ def test_writes_use_a_fresh_connection_and_reads_keep_alive() -> None:
     assert client.requests_made == 2
 
 
+MANUFACTURERS = Kind("manufacturer", "dcim/manufacturers", ("slug",), ("slug",))
+
+
 @responses.activate
 def test_an_object_created_meanwhile_by_another_writer_is_found_on_a_second_plan() -> None:
-    from inventory.netbox.writer import retry_on_concurrent_change
+    from inventory.netbox.reconcile import retry_on_concurrent_change
 
     # first read: no manufacturer; our POST loses the race; second read: it is there
     responses.get(f"{URL}/api/dcim/manufacturers/", json={"count": 0, "results": []})
@@ -478,15 +517,15 @@ def test_an_object_created_meanwhile_by_another_writer_is_found_on_a_second_plan
     seen: list[dict[Any, int]] = []
 
     def attempt() -> Report:
-        report = Report()
+        plan = Plan("load", bulk=True)
         existing = client.get_all("dcim/manufacturers")
-        seen.append(Reconciler(client, report).sync(
-            "manufacturer", "dcim/manufacturers", [Desired("dell", "Dell", {"slug": "dell"}, {"name": "Dell"})],
-            existing, lambda e: e["slug"]))
-        return report
+        ids = plan.reconcile(MANUFACTURERS, [Desired("dell", "Dell", {"slug": "dell"}, {"name": "Dell"})], existing)
+        outcome = apply(plan, client)
+        seen.append(outcome.resolve(ids))
+        return Report.of(plan.changes)
 
     messages: list[str] = []
-    report = retry_on_concurrent_change(attempt, messages.append, dry_run=False)
+    report = retry_on_concurrent_change(attempt, messages.append)
     assert seen == [{"dell": 7}]
     assert (report.created, report.unchanged) == (0, 1)
     assert messages == ["NetBox changed while writing (another writer created the same objects): planning again"]
@@ -494,17 +533,18 @@ def test_an_object_created_meanwhile_by_another_writer_is_found_on_a_second_plan
 
 @responses.activate
 def test_other_refusals_are_not_retried() -> None:
-    from inventory.netbox.writer import retry_on_concurrent_change
+    from inventory.netbox.reconcile import retry_on_concurrent_change
 
     responses.post(f"{URL}/api/dcim/devices/", status=400, json=[{"position": ["U10 is already occupied"]}])
     calls = []
 
     def attempt() -> Report:
         calls.append(1)
-        Reconciler(make_client(), Report()).sync("device", "dcim/devices", [Desired("a", "a", {"name": "a"})],
-                                                 [], lambda e: e["name"])
+        plan = Plan("load", bulk=True)
+        plan.reconcile(Kind("device", "dcim/devices", ("name",), ("name",)), [Desired("a", "a", {"name": "a"})], [])
+        apply(plan, make_client())
         return Report()
 
     with pytest.raises(SourceError, match="already occupied"):
-        retry_on_concurrent_change(attempt, None, dry_run=False)
+        retry_on_concurrent_change(attempt, None)
     assert calls == [1]

@@ -1,5 +1,5 @@
 """Writes happen once, against a faked NetBox (`responses`): the client's typed errors, the
-natural-key re-reads of playbooks/identity.py, duplicate contacts settled by the rule,
+natural-key re-reads of inventory/netbox/write_once.py, duplicate contacts settled by the rule,
 and step 8 refused until `colo request apply` has registered the request in NetBox.
 (The same against the real NetBox, through a fault-injecting proxy, is in
 tests/integration/test_exactly_once.py.)"""
@@ -17,7 +17,7 @@ import responses
 from click.testing import CliRunner
 
 from inventory.errors import NetBoxHTTPError, SourceError, WriteOutcomeUnknown
-from playbooks.identity import ConcurrentWriter, create_once
+from inventory.netbox.write_once import ConcurrentWriter, create_once
 from playbooks.requests import RequestFile
 from tests.support.fake_netbox import URL, make_client
 from tests.support.registration import FaultSite, new_request, write_request

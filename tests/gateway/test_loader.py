@@ -16,10 +16,11 @@ import pytest
 import responses
 
 from capacity.engine import compute_capacity
-from inventory.errors import InputError
+from inventory.errors import InputError, NetBoxHTTPError
+from inventory.netbox.bootstrap import ensure_export_templates
 from inventory.netbox.client import NetBoxClient
-from inventory.netbox.loader import LoadStats, ensure_export_templates, load_snapshot
-from inventory.netbox.queries import EXPORTS, export_template_objects
+from inventory.netbox.conventions import EXPORTS, export_template_objects
+from inventory.netbox.loader import LoadStats, load_snapshot
 from inventory.netbox.settings import NetBoxSettings
 
 URL = "http://netbox.test"
@@ -45,6 +46,7 @@ class FakeNetBox:
         self.counts: list[dict[str, list[str]]] = []
         self.exports: list[str] = []
         self.templates: list[dict] = []  # NetBox's export templates (none: a NetBox not bootstrapped)
+        self.templates_status = 200  # what reading them answers
 
     def with_templates(self) -> "FakeNetBox":
         self.templates = [{**t, "id": i + 1, "environment_params": {}}
@@ -60,6 +62,10 @@ class FakeNetBox:
         rsps.add_callback(responses.GET, re.compile(rf"{URL}/api/extras/export-templates/.*"), self._templates)
 
     def _templates(self, request: Any) -> tuple[int, dict, str]:
+        if self.templates_status != 200:
+            return self.templates_status, {}, json.dumps({"detail": "You do not have permission to perform this "
+                                                                    "action." if self.templates_status == 403
+                                                          else "Service unavailable"})
         names = parse_qs(urlsplit(request.url).query).get("name", [])
         rows = [t for t in self.templates if t["name"] in names]
         return 200, {}, json.dumps({"count": len(rows), "next": None, "previous": None, "results": rows})
@@ -339,6 +345,22 @@ def test_an_edited_or_vanished_export_template_is_not_trusted(rsps: Any) -> None
     stats = LoadStats()
     load_snapshot(client(), ["dc-kaltim"], stats=stats)
     assert stats.read_by["devices"] == "GraphQL"  # a template rendered with other parameters is not used
+
+
+def test_export_templates_the_token_may_not_read_are_passed_over_but_a_failing_netbox_stops(rsps: Any) -> None:
+    fake = FakeNetBox(small_dc(), [SITE]).with_templates()
+    fake.templates_status = 403  # a read-only token without the permission to view them
+    fake.install(rsps)
+    stats = LoadStats()
+    load_snapshot(client(), ["dc-kaltim"], stats=stats)
+    assert set(stats.read_by.values()) == {"GraphQL"}
+    assert [w.split(" (")[0] for w in stats.warnings] == ["export templates not readable"]
+    fake.templates_status = 503  # NetBox failing, through every retry: not a reason to go on
+    quick = client()
+    quick._sleep = lambda s: None
+    with pytest.raises(NetBoxHTTPError) as exc:
+        load_snapshot(quick, ["dc-kaltim"])
+    assert exc.value.status == 503
 
 
 def test_ensure_export_templates_creates_them_once(rsps: Any) -> None:

@@ -12,15 +12,15 @@ import pytest
 
 from capacity.engine import compute_capacity
 from capacity.report import build_report
-from playbooks.runway import demo_requests_dir
 from inventory.files import load_snapshot
 from playbooks.config import WorkflowConfig
 from playbooks.forecasting import ForecastSettings, History, build_forecast
 from playbooks.history import request_tenures
 from playbooks.requests import RequestStore
+from playbooks.runway import demo_requests_dir
 from playbooks.sla import WorkingCalendar
 from reports.capacity_html import build_elevations, render_capacity_html
-from tests.integration.test_browser import chromium, pytestmark, read_png  # noqa: F401 (skip rule shared)
+from tests.support.browser import chromium, pytestmark, read_png  # noqa: F401 (pytestmark: the skip rule)
 
 NOW = datetime(2026, 12, 4, 4, 0, tzinfo=timezone.utc)
 

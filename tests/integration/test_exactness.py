@@ -28,7 +28,8 @@ from colo_cli.main import cli
 from inventory.files import dump_snapshot
 from inventory.files import load_snapshot as load_file
 from inventory.model import Snapshot
-from inventory.netbox.loader import LoadStats, ensure_export_templates, load_snapshot
+from inventory.netbox.bootstrap import ensure_export_templates
+from inventory.netbox.loader import LoadStats, load_snapshot
 from inventory.synthetic import generate_snapshot
 from tests.support.netbox import isolate, nbshell_json, write_into_netbox
 

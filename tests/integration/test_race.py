@@ -15,7 +15,8 @@ from typing import Any
 from inventory.errors import ColoError
 from inventory.model import Device, DeviceType, Rack, Site, Snapshot
 from inventory.netbox.client import NetBoxClient, NetBoxSettings
-from playbooks.registration import Change, Plan, apply_plan
+from inventory.netbox.reconcile import Change, Plan
+from playbooks.registration import apply_plan
 from tests.support.netbox import isolate, write_into_netbox
 
 ROUNDS = 4

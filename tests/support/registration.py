@@ -19,10 +19,10 @@ from click.testing import CliRunner, Result
 
 from colo_cli.request_cmds import request
 from inventory.model import Snapshot
-from playbooks.identity import contacts_with_nip, request_reservations
+from playbooks.planning import contacts_with_nip
 from playbooks.request_model import Request, Reservation
-from playbooks.reservations import reserver
 from playbooks.requests import dump_yaml, to_yaml_data
+from playbooks.reservations import request_reservations, reserver
 from playbooks.states import MAIN_PATH
 from tests.support.faultproxy import FaultProxy
 

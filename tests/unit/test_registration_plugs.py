@@ -1,5 +1,5 @@
 """Registration plugs a PSU where step 3 counted a plug (capacity/outlets.py), and never
-calls a device that is not a PDU a PDU (playbooks/registration.py `Planner.power_peer`).
+calls a device that is not a PDU a PDU (playbooks/plugs.py `PlugPlanner.power_peer`).
 
 NetBox is a small fake answering the two reads power_peer makes: a feed with its link
 peers, and the power outlets of some devices with their input port and link peers.
@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from inventory.errors import ColoError
-from playbooks.registration import Change, Planner
+from inventory.netbox.reconcile import Change
+from playbooks.registration import Planner
 
 
 def port(pid: int, device_id: int, device: str) -> dict[str, Any]:

@@ -372,7 +372,7 @@ def test_register_review_and_export(env: dict[str, Path], tmp_path: Path) -> Non
 # --- the overlap race rule (DESIGN §5): the later object id yields --------------------------
 
 class FakeNetBox:
-    """Just enough of NetBoxClient for `_check_race`: a rack with devices, and deletes."""
+    """Just enough of NetBoxClient for `check_race`: a rack with devices, and deletes."""
 
     def __init__(self, devices: list[dict], types: dict[int, dict]) -> None:
         self.devices = {d["id"]: d for d in devices}
@@ -397,21 +397,20 @@ def _dev(i: int, pos: float, face: str = "front", dtype: int = 1) -> dict:
 
 def test_race_later_id_yields() -> None:
     from inventory.errors import ColoError
-    from playbooks.registration import Change, _check_race
+    from inventory.netbox.write_once import check_race
 
     types = {1: {"id": 1, "u_height": 2, "is_full_depth": True}, 2: {"id": 2, "u_height": 1, "is_full_depth": False}}
-    change = Change("device", "create", "d20")
     # ours (id 20, U10-U11) overlaps an earlier device (id 19, U11): ours is deleted
     nb = FakeNetBox([_dev(19, 11), _dev(20, 10)], types)
     with pytest.raises(ColoError, match=r"device d20 overlapped d19 \(id 19\).*the earlier object wins"):
-        _check_race(nb, 20, change, lambda s: None)
+        check_race(nb, 20, lambda s: None)
     assert nb.deleted == ["dcim/devices/20"]
     # ours is the earlier one: we keep it, the other writer yields
     notes: list[str] = []
     nb = FakeNetBox([_dev(20, 10), _dev(21, 11)], types)
-    _check_race(nb, 20, change, notes.append)
+    check_race(nb, 20, notes.append)
     assert nb.deleted == [] and notes == ["note: d21 (id 21) overlaps d20; it is newer and yields"]
     # half-depth devices on opposite faces do not overlap; adjacent units do not either
     nb = FakeNetBox([_dev(19, 10, "rear", 2), _dev(20, 10, "front", 2), _dev(18, 11, "front", 2)], types)
-    _check_race(nb, 20, change, notes.append)
+    check_race(nb, 20, notes.append)
     assert nb.deleted == []
