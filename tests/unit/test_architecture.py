@@ -150,3 +150,17 @@ def test_docstrings_cite_only_files_in_the_repository(name: str) -> None:
             if cited is None or not (ROOT / cited).exists():
                 missing.append(f"line {line + text[:match.start()].count(chr(10))}: {match.group(0)}")
     assert missing == [], f"{module.rel} cites what the repository does not have: {'; '.join(missing)}"
+
+
+ARCHITECTURE_DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if not n.endswith("__init__") and "." in n])
+def test_every_module_is_described_in_the_architecture_page(name: str) -> None:
+    """A newcomer finds every module, and so every rule, from docs/architecture.md: each
+    module's file name appears there (in its package's section)."""
+    module = MODULES[name]
+    if module.path.name == "__init__.py":
+        return
+    assert f"{module.path.name}`" in ARCHITECTURE_DOC, (
+        f"{module.rel} is not described in docs/architecture.md: add what it owns and what it imports")
