@@ -3,7 +3,7 @@ or a request file of the workflow, filled-in template included (`colo request te
 
 A request file is recognised by its `agency` or `person_in_charge`, validated as the
 workflow validates it (a draft has no id, state or history yet), and converted with the
-mapping step 3 uses (`fit_request.capacity_request_data`), so `check` answers what step 3 will.
+mapping step 3 uses (`request_fit.capacity_request_data`), so `check` answers what step 3 will.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from capacity.fit_request import CapacityRequest, load_request
 from inventory.errors import ColoError
 from inventory.files import read_structured, read_text
 from inventory.model import Snapshot
-from playbooks.fit_request import capacity_request_data, resolve_tenant
+from playbooks.request_fit import capacity_request_data, resolve_tenant
 from playbooks.request_model import Request
 from playbooks.requests import parse_yaml, validate_request_or_draft
 

@@ -31,7 +31,7 @@ from playbooks import reservations
 from playbooks.config import WorkflowConfig
 from playbooks.context import App
 from playbooks.document_files import document_effect
-from playbooks.fit_request import fit_reasons, placement_from_report, placement_still_offered, run_fit
+from playbooks.request_fit import fit_reasons, placement_from_report, placement_still_offered, run_fit
 from playbooks.locks import request_lock_for
 from playbooks.mail import send_step_mail, step_mail
 from playbooks.registration import registration_gaps
