@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+import pynetbox
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -234,6 +235,11 @@ class NetBoxClient:
         adapter = _ColoAdapter(self)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
+        # pynetbox on the same session (so the adapter's timeout, retries, counting and error
+        # mapping apply to it too): NetBox's status through its `status()`. It gets no token:
+        # the session's header authenticates, so the secret lives in one place.
+        self.api = pynetbox.api(self.base_url, token=None, strict_filters=True)
+        self.api.http_session = self.http
         self._version: str | None = None
 
     def __repr__(self) -> str:
@@ -364,15 +370,22 @@ class NetBoxClient:
 
     def check(self) -> str:
         """GET /api/status/: the NetBox version, if this is a NetBox we support."""
-        url = self.url("status")
-        response = self.http.get(url)
-        if response.status_code == 404:
-            raise SourceError(f"{self.base_url} does not look like a NetBox API: "
-                              "/api/status/ answered HTTP 404",
+        try:
+            body = self.api.status()
+        except pynetbox.RequestError as exc:
+            response = exc.req
+            if response.status_code == 404:
+                raise SourceError(f"{self.base_url} does not look like a NetBox API: "
+                                  "/api/status/ answered HTTP 404",
+                                  "check NETBOX_URL: it should be the NetBox base URL, "
+                                  "e.g. http://127.0.0.1:8000") from None
+            self._raise_for(response, "GET /api/status/")
+            raise  # pragma: no cover - _raise_for raises for every status pynetbox refuses
+        except ValueError:  # an answer that is not JSON: a web server, not NetBox's API
+            raise SourceError(f"{self.base_url} does not look like a NetBox API: /api/status/ did "
+                              "not answer JSON",
                               "check NETBOX_URL: it should be the NetBox base URL, "
-                              "e.g. http://127.0.0.1:8000")
-        self._raise_for(response, "GET /api/status/")
-        body = self._json(response, "/api/status/")
+                              "e.g. http://127.0.0.1:8000") from None
         version = body.get("netbox-version") if isinstance(body, dict) else None
         if not version:
             raise SourceError(f"{self.base_url} does not look like a NetBox API: "
