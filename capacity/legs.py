@@ -25,8 +25,6 @@ from capacity.results import FeedPower, Finding, LegPower
 from inventory.model import PowerFeed, Rack
 
 LEGS = ("A", "B", "C")
-#: legs of draw that is spread evenly: None (balanced by nature), "?" (outlets with no leg)
-SPREAD = (None, "?")
 #: an imbalance is only reported once the most loaded leg carries this share of its supply
 IMBALANCE_MIN_SHARE = 0.1
 
@@ -69,16 +67,20 @@ def compute_legs(feeds: dict[str, PowerFeed], racks: dict[str, Rack], results: d
     gl = group_failover(units if va_units is None else va_units, side_of, group_of)
     scale = 1 / policy.power_factor if va_units is None else 1.0
 
-    def value(figures: dict[Hashable, Number], k: str, leg: str) -> float:
-        spread = sum(figures.get((k, x), 0) for x in SPREAD)
-        return round((figures.get((k, leg), 0) + spread / 3) * scale, 3)
+    load, failover = gl.load, gl.failover_load
+
+    def spread(figures: dict[Hashable, Number], k: str) -> float:
+        """A third of the feed's draw of no known leg."""
+        return (figures.get((k, None), 0) + figures.get((k, "?"), 0)) / 3
 
     for k in three:
         f = feeds[k]
         fp = results[k]
         third = round(fp.available_va / 3, 3)
-        fp.legs = [LegPower(leg=leg, available_va=third, load_va=value(gl.load, k, leg),
-                            failover_load_va=value(gl.failover_load, k, leg)) for leg in LEGS]
+        even, even_fo = spread(load, k), spread(failover, k)
+        fp.legs = [LegPower(leg=leg, available_va=third, load_va=round((load.get((k, leg), 0) + even) * scale, 3),
+                            failover_load_va=round((failover.get((k, leg), 0) + even_fo) * scale, 3))
+                   for leg in LEGS]
         rack = racks.get(f.rack) if f.rack is not None else None
         if f.status != "active" or (rack is not None and rack.status in quiet_racks):
             continue

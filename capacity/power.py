@@ -19,9 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from capacity.failover import (  # noqa: F401  (split_evenly, group_failover: this module's API too)
-    GroupLoads, Unit, failover_w_va, group_failover, split_evenly, va_units,
-)
+from capacity.failover import group_failover, split_evenly, va_units  # noqa: F401  (this module's API too)
 from capacity.legs import compute_legs
 from capacity.policy import Policy
 from capacity.results import FeedPower, Finding, RackPower, SourcePower
@@ -127,27 +125,33 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
         units.append(items)  # type: ignore[arg-type]
         unit_devices.append(None)
         unit_pf.append(None)
-        if any(f in three_phase for f, _ in items):  # its leg is not known yet: spread evenly
+        if three_phase and any(f in three_phase for f, _ in items):  # its leg is not known: spread evenly
             leg_units.append([((f, None) if f in three_phase else f, a) for f, a in items])
             leg_unit_pf.append(None)
 
     # --- feeds: load (W and VA) and A/B failover within each rack --------------------
     units_va = va_units(units, unit_pf, pf)
-    fl, fl_va = failover_w_va(units, units_va, pf, {k: f.type for k, f in feeds.items()},
-                              {k: f.rack for k, f in feeds.items()})
+    fl = group_failover(units, {k: f.type for k, f in feeds.items()}, {k: f.rack for k, f in feeds.items()})
+    if units_va is None:  # one power factor: VA = W / pf
+        va_load, va_fo, va_scale = fl.load, fl.failover_load, 1 / pf
+    else:
+        fl_va = group_failover(units_va, {k: f.type for k, f in feeds.items()},
+                               {k: f.rack for k, f in feeds.items()})
+        va_load, va_fo, va_scale = fl_va.load, fl_va.failover_load, 1.0
     nb_allocated = scan.nb_allocated
     no_draw_by_feed = scan.no_draw_by_feed
     feed_results: dict[str, FeedPower] = {}
     # per rack: [NetBox available, NetBox allocated, load VA (unrounded), supplying available,
     #            worst (headroom, -failover load, feed), failover safe, load W,
-    #            supplying available per side]
+    #            supplying available on the primary side, on the redundant side]
     per_rack: dict[str, list[Any]] = {}
     for k, f in feeds.items():
         panel = panels[f.panel]
         available = feed_available_va(f)
         supplies = f.status in SUPPLYING_FEED_STATUSES
-        load = round(fl_va.load[k])
-        fo = round(fl_va.failover_load[k])
+        load_va = va_load[k] * va_scale
+        load = round(load_va)
+        fo = round(va_fo[k] * va_scale)
         alloc = nb_allocated.get(k, 0)
         rk = f.rack
         rack = racks[rk] if rk is not None else None
@@ -169,14 +173,14 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
             continue
         acc = per_rack.get(rk)
         if acc is None:
-            acc = per_rack[rk] = [0, 0, 0, 0, None, True, 0, defaultdict(int)]
+            acc = per_rack[rk] = [0, 0, 0, 0, None, True, 0, 0, 0]
         acc[0] += available
         acc[1] += alloc
-        acc[2] += fl_va.load[k]
+        acc[2] += load_va
         supply = available if supplies else 0
         acc[3] += supply
         acc[6] += feed_results[k].load_w
-        acc[7][f.type] += supply
+        acc[7 if f.type == "primary" else 8] += supply
         # the worst surviving feed: least headroom after the other side fails (a feed
         # that does not supply counts only when something is cabled to it)
         if supply or fo:
@@ -229,7 +233,7 @@ def _racks(racks: dict[str, Any], feeds: dict[str, PowerFeed], feeds_by_rack: di
                 failover_available_va=0, failover_headroom_va=0, power_utilization_pct=0.0,
                 feeds=[], failover_safe=True)
             continue
-        nb_available, alloc, load, supply_total, worst, safe, load_w, by_side = acc
+        nb_available, alloc, load, supply_total, worst, safe, load_w, side_a, side_b = acc
         pct = round(alloc / nb_available * 100, 1) if nb_available else 0.0
         if worst is None:
             w_load = w_avail = 0
@@ -237,8 +241,8 @@ def _racks(racks: dict[str, Any], feeds: dict[str, PowerFeed], feeds_by_rack: di
             w_load = -worst[1]
             w_avail = worst[0] + w_load
         fkeys = feeds_by_rack[rk]
-        sides = [v for v in by_side.values()]
-        usable = supply_total - max(sides) if len(by_side) > 1 else supply_total
+        # with feeds on both sides, the larger side failing leaves the other
+        usable = min(side_a, side_b) if side_a and side_b else supply_total
         rack_results[rk] = RackPower(
             key=rk, available_va=supply_total, allocated_va=alloc, load_va=round(load),
             failover_load_va=w_load, failover_available_va=w_avail,

@@ -271,25 +271,26 @@ def feed_units(devices: list[Device], feeds: dict[str, PowerFeed], pdus: PduPort
                         continue  # an outlet tied to no input: reported below
                     if att >= npp:  # type: ignore[operator]
                         att, leg = split_attachment(npp, att)  # type: ignore[arg-type]
-                    else:
-                        leg = port_leg[att] or "?"  # type: ignore[index]
                     nb_leaf[att] += nb  # type: ignore[index]
                     load_leaf[att] += draw  # type: ignore[index]
                     f = root[att]  # type: ignore[index]
                     if f is None:
                         power.lost_inputs.add(att)  # type: ignore[arg-type]
                         continue
+                    if three and leg is None and f in three:  # an outlet with no leg of its own
+                        leg = port_leg[att] or "?"  # type: ignore[index]
                 else:
                     f = att  # type: ignore[assignment]
                     nb_allocated[f] += nb
                     power.cabled_feeds.add(f)
                     power.device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
-                if three and f in three:
-                    if legs is None:
-                        legs = [_NOT_LEGGED] * len(items)  # type: ignore[list-item]
-                    legs.append(leg)
-                elif legs is not None:
-                    legs.append(_NOT_LEGGED)  # type: ignore[arg-type]
+                if three:
+                    if f in three:
+                        if legs is None:
+                            legs = [_NOT_LEGGED] * len(items)  # type: ignore[list-item]
+                        legs.append(leg)
+                    elif legs is not None:
+                        legs.append(_NOT_LEGGED)  # type: ignore[arg-type]
                 items.append((f, draw))
             if -1 in key:
                 for di in devs:

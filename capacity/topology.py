@@ -35,16 +35,18 @@ class Topology:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _sides_by_rack(snapshot: Snapshot) -> dict[str, tuple[dict[str, list[str]], dict[str, list[str]]]]:
-    """Per rack: UPS key -> its primary feeds' names, and the same for redundant feeds."""
+def _sides_by_rack(snapshot: Snapshot) -> dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
+    """Per rack: (UPS key, feed name) of its primary feeds, and of its redundant feeds."""
     panel_ups = {p.key: p.ups for p in snapshot.power_panels}
-    out: dict[str, tuple[dict[str, list[str]], dict[str, list[str]]]] = {}
+    out: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
     for f in snapshot.power_feeds:
         ups = panel_ups.get(f.panel)
         if f.rack is None or ups is None:
             continue
-        a, b = out.setdefault(f.rack, (defaultdict(list), defaultdict(list)))
-        (a if f.type == "primary" else b)[ups].append(f.name)
+        entry = out.get(f.rack)
+        if entry is None:
+            entry = out[f.rack] = ([], [])
+        entry[0 if f.type == "primary" else 1].append((ups, f.name))
     return out
 
 
@@ -75,24 +77,32 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
             union(members[0], m)
 
     undeclared: dict[tuple[str, str], list[str]] = defaultdict(list)  # UPS pair -> racks
+    joined: set[tuple[str, str]] = set()  # pairs already joined
     for rk, (a_side, b_side) in _sides_by_rack(snapshot).items():
+        if not a_side or not b_side:
+            continue
         rack = racks[rk]
         quiet = rack.status in QUIET_RACK_STATUSES
-        for u in sorted(set(a_side) & set(b_side)):
-            if not quiet:
-                findings.append(Finding(
-                    kind="ab_same_ups", severity="warning", object=f"rack {rack.name}",
-                    message=f"its A feed {', '.join(a_side[u])} and B feed {', '.join(b_side[u])} both hang "
-                            f"from UPS {ups[u].name}: that UPS is a single point of failure, the rack is not 2N",
-                    site=rack.site))
-        for ua in a_side:
-            for ub in b_side:
+        a_ups = (a_side[0][0],) if len(a_side) == 1 else {u for u, _ in a_side}
+        b_ups = (b_side[0][0],) if len(b_side) == 1 else {u for u, _ in b_side}
+        for ua in a_ups:
+            for ub in b_ups:
                 if ua == ub:
+                    if not quiet:
+                        findings.append(Finding(
+                            kind="ab_same_ups", severity="warning", object=f"rack {rack.name}",
+                            message=f"its A feed {', '.join(n for u, n in a_side if u == ua)} and B feed "
+                                    f"{', '.join(n for u, n in b_side if u == ub)} both hang from UPS "
+                                    f"{ups[ua].name}: that UPS is a single point of failure, the rack is not 2N",
+                            site=rack.site))
                     continue
-                union(ua, ub)
+                pair = (ua, ub) if ua < ub else (ub, ua)
+                if pair not in joined:
+                    joined.add(pair)
+                    union(ua, ub)
                 ga, gb = ups[ua].redundancy_group, ups[ub].redundancy_group
                 if (ga is None or ga != gb) and not quiet:
-                    undeclared[tuple(sorted((ua, ub)))].append(rack.name)  # type: ignore[index]
+                    undeclared[pair].append(rack.name)
     for (u1, u2), rack_names in sorted(undeclared.items()):
         names = sorted(set(rack_names), key=natural_key)
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
