@@ -5,8 +5,9 @@ takes the capacity report dict (the JSON contract of `colo capacity report`, see
 capacity/report.py) and the rack elevations (`build_elevations(snapshot)`), and returns
 HTML with inline CSS and inline SVG only: no script, no font, no image, no URL.
 
-Sections: a summary per site and per dimension (space, power normal and on A/B failover,
-each UPS and genset, bandwidth, hosting) with utilization bars; rack elevations front and
+Sections: a summary per site and per dimension (space, power against what one side gives
+and on A/B failover, three-phase legs, each UPS and genset in VA and W, cooling per room,
+bandwidth with the largest uplink down, hosting) with utilization bars; rack elevations front and
 rear (units coloured by tenant, reserved units hatched, free units white, a warning on
 racks that are not failover safe); the detailed tables; the findings; when and from where
 the data came.
@@ -74,6 +75,8 @@ class RackRow(_Row):
     committed_va: int | None = None
     free_outlets_a: int | None = None  # plugs left on the primary / redundant feeds
     free_outlets_b: int | None = None
+    load_w: int | None = None
+    usable_one_side_failed_va: int | None = None
 
 
 class FeedRow(_Row):
@@ -87,6 +90,19 @@ class FeedRow(_Row):
     type: str | None = None
     ups: str | None = None
     free_outlets: int | None = None
+    load_w: int | None = None
+    leg_imbalance_pct: float | None = None
+
+
+class LegRow(_Row):
+    feed: str
+    leg: str
+    available_va: int
+    load_va: int
+    failover_load_va: int
+    site: str | None = None
+    rack: str | None = None
+    free_outlets: int | None = None
 
 
 class SourceRow(_Row):
@@ -96,6 +112,24 @@ class SourceRow(_Row):
     failover_load_va: int
     utilization_pct: float
     site: str | None = None
+    capacity_w: int | None = None
+    load_w: int | None = None
+    failover_load_w: int | None = None
+    limited_by: str | None = None
+    recharge_w: int | None = None
+    cooling_w: int | None = None
+    other_w: int | None = None
+
+
+class CoolingRow(_Row):
+    kind: str
+    name: str
+    installed_kw: float
+    units: int
+    capacity_w: float
+    heat_w: int
+    utilization_pct: float
+    site: str | None = None
 
 
 class UplinkRow(_Row):
@@ -103,6 +137,7 @@ class UplinkRow(_Row):
     commit_kbps: int
     site: str | None = None
     provider: str | None = None
+    port_kbps: int | None = None
 
 
 class BandwidthRow(_Row):
@@ -112,6 +147,7 @@ class BandwidthRow(_Row):
     allocated_kbps: int
     free_kbps: int
     failover_allocatable_kbps: int | None = None
+    failover_free_kbps: int | None = None
 
 
 class ClusterRow(_Row):
@@ -127,6 +163,10 @@ class ClusterRow(_Row):
     disk_gb_free: float
     site: str | None = None
     hosts: int | None = None
+    vm_max_vcpus: float | None = None
+    vm_max_memory_gb: float | None = None
+    datastore_gb: float | None = None
+    replication_factor: float | None = None
 
 
 class FindingRow(_Row):
@@ -149,6 +189,8 @@ class CapacityReport(BaseModel):
     findings: list[FindingRow]
     bandwidth: list[BandwidthRow] = Field(default_factory=list)
     sites: list[dict[str, Any]] = Field(default_factory=list)
+    legs: list[LegRow] = Field(default_factory=list)
+    cooling: list[CoolingRow] = Field(default_factory=list)
 
 
 class ElevationItem(BaseModel):
@@ -388,9 +430,15 @@ def _site_summary(site: str, racks: list[RackRow], feeds: list[FeedRow], rep: Ca
     rows.append(_bar(L.cr_space, used_u if racks else None, total_u or None, L.cr_units, F,
                      note=f"{F.num(free_u)} U {L.cr_space_note} {F.num(block)} U"))
 
-    available = sum(r.available_va for r in racks)
+    installed = sum(r.available_va for r in racks)
     load = sum(r.load_va for r in racks)
-    rows.append(_bar(L.cr_power_normal, load if racks else None, available or None, "VA", F))
+    if all(r.usable_one_side_failed_va is not None for r in racks):
+        # A and B are two paths for one load: what is left with one side down is the supply
+        usable = sum(r.usable_one_side_failed_va or 0 for r in racks)
+        rows.append(_bar(L.cr_power_usable, load if racks else None, usable or None, "VA", F,
+                         note=f"{L.cr_power_usable_note}: {F.num(installed)} VA"))
+    else:  # a report of an earlier version
+        rows.append(_bar(L.cr_power_normal, load if racks else None, installed or None, "VA", F))
 
     worst = max(feeds, key=lambda f: (f.failover_load_va / f.available_va) if f.available_va else 0.0,
                 default=None)
@@ -403,20 +451,39 @@ def _site_summary(site: str, racks: list[RackRow], feeds: list[FeedRow], rep: Ca
     else:
         rows.append(_bar(L.cr_power_failover, None, None, "VA", F, note=note))
 
+    legs = [g for g in rep.legs if g.site == site]
+    if legs:
+        worst = max(legs, key=lambda g: (g.failover_load_va / g.available_va) if g.available_va else 0.0)
+        imbalance = max((f.leg_imbalance_pct or 0.0 for f in feeds if f.name == worst.feed), default=0.0)
+        rows.append(_bar(L.cr_legs, worst.load_va, worst.available_va or None, "VA", F,
+                         note=f"{L.cr_legs_note}: {worst.feed} {worst.leg}; {F.num(imbalance, 1)}%",
+                         failover_pct=_pct(worst.failover_load_va, worst.available_va)))
+
     for kind, items in ((L.cr_ups, rep.ups), (L.cr_genset, rep.gensets)):
         mine = [s for s in items if s.site == site]
         for s in mine:
             fo = _pct(s.failover_load_va, s.capacity_va)
-            rows.append(_bar(f"{kind} {s.name}", s.load_va, s.capacity_va, "VA", F,
-                             note=f"{L.cr_failover}: {F.num(s.failover_load_va)} VA ({F.num(fo, 1)}%)",
-                             failover_pct=fo))
+            note = f"{L.cr_failover}: {F.num(s.failover_load_va)} VA ({F.num(fo, 1)}%)"
+            if s.capacity_w and s.load_w is not None and s.failover_load_w is not None:
+                fo_w = _pct(s.failover_load_w, s.capacity_w)
+                note += (f"; {F.num(s.load_w)} / {F.num(s.capacity_w)} W, {L.cr_failover} {F.num(fo_w, 1)}%; "
+                         f"{L.cr_binds}: {s.limited_by}")
+                fo = max(fo or 0.0, fo_w or 0.0)
+            rows.append(_bar(f"{kind} {s.name}", s.load_va, s.capacity_va, "VA", F, note=note, failover_pct=fo))
         if not mine:
             rows.append(_bar(kind, None, None, "VA", F, note=L.cr_no_data))
 
+    for c in (c for c in rep.cooling if c.site == site and c.kind == "room"):
+        rows.append(_bar(f"{L.cr_cooling} {c.name}", c.heat_w, c.capacity_w or None, "W", F,
+                         note=f"{L.cr_cooling_note}: {F.num(c.installed_kw)} kW, {c.units} unit"))
+
     bw = next((b for b in rep.bandwidth if b.site == site), None)
     if bw is not None:
+        note = f"{L.cr_uplinks}: {F.num(bw.commit_kbps / 1000)} Mbps commit"
+        if bw.failover_allocatable_kbps is not None:
+            note += f"; {L.cr_bandwidth_failover_note}: {F.num(bw.failover_allocatable_kbps / 1000)} Mbps"
         rows.append(_bar(L.cr_bandwidth, bw.allocated_kbps, bw.allocatable_kbps, "Mbps", F, scale=1000.0,
-                         note=f"{L.cr_uplinks}: {F.num(bw.commit_kbps / 1000)} Mbps commit"))
+                         note=note, failover_pct=_pct(bw.allocated_kbps, bw.failover_allocatable_kbps)))
     else:
         commit = sum(u.commit_kbps for u in rep.uplinks if u.site == site)
         rows.append(_bar(L.cr_bandwidth, None, commit or None, "Mbps", F, scale=1000.0,
@@ -429,8 +496,12 @@ def _site_summary(site: str, racks: list[RackRow], feeds: list[FeedRow], rep: Ca
                                    (L.cr_hosting_disk, "disk_gb", "GB")):
             used = sum(getattr(c, f"{field}_used") for c in clusters)
             cap = sum(getattr(c, f"{field}_capacity") for c in clusters)
-            rows.append(_bar(label, used, cap or None, unit, F,
-                             note=", ".join(c.name for c in clusters)))
+            note = ", ".join(c.name for c in clusters)
+            if field != "disk_gb" and all(c.vm_max_vcpus is not None for c in clusters):
+                most = max(getattr(c, "vm_max_vcpus" if field == "vcpus" else "vm_max_memory_gb") or 0.0
+                           for c in clusters)
+                note += f"; {L.cr_vm_max}: {F.num(most)} {unit}"
+            rows.append(_bar(label, used, cap or None, unit, F, note=note))
     else:
         rows.append(_bar(L.cr_hosting_vcpus, None, None, "vCPU", F, note=L.cr_no_data))
     return rows
