@@ -59,8 +59,10 @@ UPS_ROLE = "ups"
 GENSET_ROLE = "genset"
 UPLINK_CIRCUIT_TYPE = "internet-uplink"
 #: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
-SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va")
+SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va",
+                 "rated_w", "recharge_pct", "cooling_factor")
 HOST_FIELDS = ("vcpus", "memory_gb", "disk_gb")
+HOST_CORE_FIELDS = ("cores", "threads")  # optional: a host without them counts its vcpus
 #: NetBox stores VM disk in MB (decimal base, as the writer writes it)
 VM_DISK_MB_PER_GB = 1000
 
@@ -123,9 +125,17 @@ class _Assembly:
         return self.tenant_slug.get(_id(obj) or "")
 
     def locations(self) -> list[Location]:
-        return [Location(key=str(r["id"]), name=r["name"], site=self.site_key[_id(r["site"])],
-                         description=r.get("description") or "")
-                for r in self.rows["locations"] if _id(r["site"]) in self.site_key]
+        out = []
+        for r in self.rows["locations"]:
+            if _id(r["site"]) not in self.site_key:
+                continue
+            cf, label = r.get("custom_field_data") or {}, f"location {r['name']}"
+            units = _bounded(cf, "cooling_units", label, self.warn, 1, 32767)
+            out.append(Location(key=str(r["id"]), name=r["name"], site=self.site_key[_id(r["site"])],
+                                description=r.get("description") or "",
+                                cooling_kw=_bounded(cf, "cooling_kw", label, self.warn, 0, 2**31 - 1),
+                                cooling_units=None if units is None else int(units)))
+        return out
 
     def tenants(self) -> tuple[list[TenantGroup], list[Tenant]]:
         group_slug = {str(g["id"]): g["slug"] for g in self.rows["tenant_groups"]}
@@ -148,7 +158,9 @@ class _Assembly:
                 role=_slug(r.get("role")), tenant=self.tenant(r.get("tenant")),
                 max_weight_kg=_kg(r.get("max_weight"), r.get("weight_unit")),
                 weight_kg=_kg(r.get("weight"), r.get("weight_unit")),
-                facility_id=r.get("facility_id") or None, netbox_id=int(r["id"])))
+                facility_id=r.get("facility_id") or None, netbox_id=int(r["id"]),
+                cooling_kw=_bounded(r.get("custom_field_data") or {}, "cooling_kw", f"rack {r['name']}", self.warn,
+                                    0, 2**31 - 1)))
         return racks
 
     def ports_and_outlets(self) -> tuple[dict[str, list[PowerPort]], dict[str, list[PowerOutlet]]]:
@@ -233,7 +245,7 @@ class _Assembly:
             cluster = cluster_of_host.get(key)
             if cluster is not None:
                 host_capacity[key] = (cluster, _host_capacity(cf, name or key, warn))
-                cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS}
+                cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS + HOST_CORE_FIELDS}
             position = _num(d.get("position")) if rack is not None else None
             face = (d.get("face") or None) if rack is not None else None
             if position is not None and face is None:
@@ -266,7 +278,9 @@ class _Assembly:
                 is_full_depth=bool(t.get("is_full_depth")),
                 exclude_from_utilization=bool(t.get("exclude_from_utilization")),
                 weight_kg=_kg(t.get("weight"), t.get("weight_unit")),
-                subdevice_role=sub if sub in ("parent", "child") else None))
+                subdevice_role=sub if sub in ("parent", "child") else None,
+                power_factor=_fraction(t.get("custom_field_data") or {}, "power_factor",
+                                       f"device type {t['model']}", self.warn)))
         return device_types
 
     def panels(self, ups: list[UPS], gensets: list[Genset], location_keys: set[str]) -> list[PowerPanel]:
@@ -352,9 +366,11 @@ class _Assembly:
             if not c.get("commit_rate"):
                 self.warn(f"uplink {c.get('cid')}: no commit rate in NetBox; not counted")
                 continue
+            port = t.get("port_speed")
             uplinks[cid] = Uplink(key=cid, name=c["cid"], site=site,
                                   provider=(c.get("provider") or {}).get("name") or "?",
-                                  commit_kbps=int(c["commit_rate"]), status=c.get("status") or "active")
+                                  commit_kbps=int(c["commit_rate"]), status=c.get("status") or "active",
+                                  port_kbps=int(port) if port else None)
         return list(uplinks.values())
 
     def clusters(self, host_capacity: dict[str, tuple[str, HostCapacity]], device_keys: set[str]) -> list[Cluster]:
@@ -364,8 +380,12 @@ class _Assembly:
             site = self.site_key.get(_scope_site(c.get("scope")) or "")
             if site is None:
                 continue
+            cf, label = c.get("custom_field_data") or {}, f"cluster {c['name']}"
+            datastore = _bounded(cf, "datastore_gb", label, self.warn, 0, 1e12)
             clusters[str(c["id"])] = Cluster(key=str(c["id"]), name=c["name"], site=site,
-                                             type=_slug(c.get("type")) or "virtualization")
+                                             type=_slug(c.get("type")) or "virtualization", datastore_gb=datastore,
+                                             replication_factor=_bounded(cf, "replication_factor", label,
+                                                                         self.warn, 1, 10))
         for dev_key, (cluster, cap) in host_capacity.items():
             if cluster in clusters and dev_key in device_keys:
                 clusters[cluster].hosts.append(ClusterHost(device=dev_key, capacity=cap))
@@ -445,19 +465,42 @@ def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
         return None
 
     def fraction(field_name: str) -> float | None:
-        v = _num(cf.get(field_name))
-        if v is not None and not 0 < v <= 1:
-            warn(f"{label}: {field_name} {v:g} is not in (0, 1]; the policy default is used")
-            return None
-        return v
+        return _fraction(cf, field_name, label, warn)
 
     group = str(cf["redundancy_group"]) if cf.get("redundancy_group") else None
+    rated_w = _bounded(cf, "rated_w", label, warn, 1, rated)  # real power never above apparent power
+    watts = None if rated_w is None else int(rated_w)
     if role == UPS_ROLE:
         return UPS(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                   efficiency=fraction("efficiency"), genset=_id(cf.get("genset")), redundancy_group=group)
+                   efficiency=fraction("efficiency"), genset=_id(cf.get("genset")), redundancy_group=group,
+                   rated_w=watts, recharge_pct=_bounded(cf, "recharge_pct", label, warn, 0, 100))
     other = _num(cf.get("other_loads_va")) or 0
     return Genset(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                  other_loads_va=max(0, int(other)), redundancy_group=group)
+                  other_loads_va=max(0, int(other)), redundancy_group=group, rated_w=watts,
+                  cooling_factor=_bounded(cf, "cooling_factor", label, warn, 0, 10))
+
+
+def _fraction(cf: dict[str, Any], field_name: str, label: str, warn: Callable[[str], None]) -> float | None:
+    """A custom field that is a share in (0, 1]; None (the policy's) when unset or out of range."""
+    v = _num(cf.get(field_name))
+    if v is not None and not 0 < v <= 1:
+        warn(f"{label}: {field_name} {v:g} is not in (0, 1]; the policy default is used")
+        return None
+    return v
+
+
+def _bounded(cf: dict[str, Any], field_name: str, label: str, warn: Callable[[str], None],
+             low: float, high: float) -> float | None:
+    """A numeric custom field within [low, high]; None (not given) when unset or outside."""
+    raw = cf.get(field_name)
+    if raw is None or raw == "":
+        return None
+    v = _num(raw)
+    if v is None or not low <= v <= high:
+        warn(f"{label}: custom field {field_name} is {raw!r}, not a number in [{low:g}, {high:g}]; "
+             "taken as not given")
+        return None
+    return v
 
 
 def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
@@ -480,4 +523,7 @@ def _host_capacity(cf: dict[str, Any], label: str, warn: Callable[[str], None]) 
             warn(f"cluster host {label}: custom field {f} is {cf.get(f)!r}; its capacity counts as 0")
             v = 0.0
         values[f] = v
-    return HostCapacity(vcpus=int(values["vcpus"]), memory_gb=values["memory_gb"], disk_gb=values["disk_gb"])
+    cores = _bounded(cf, "cores", f"cluster host {label}", warn, 1, 32767)
+    threads = _bounded(cf, "threads", f"cluster host {label}", warn, cores or 1, 32767)
+    return HostCapacity(vcpus=int(values["vcpus"]), memory_gb=values["memory_gb"], disk_gb=values["disk_gb"],
+                        cores=None if cores is None else int(cores), threads=None if threads is None else int(threads))

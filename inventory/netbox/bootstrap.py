@@ -6,10 +6,14 @@ What NetBox already models is used as is; custom fields only add what it lacks:
   (selection: permanent/temporary), valid_until, bandwidth_mbps, handover_date,
   last_review_date; hosted applications (virtualization.virtualmachine): domain,
   request_id, bandwidth_mbps, handover_date;
-- UPS and genset (devices with role `ups`/`genset`): rated_va, derating, efficiency,
-  genset (object: the genset feeding a UPS), redundancy_group, other_loads_va; power
-  panels (dcim.powerpanel) point at their UPS with `ups` (object);
-- virtualization hosts (dcim.device): vcpus, memory_gb, disk_gb (the host's capacity);
+- UPS and genset (devices with role `ups`/`genset`): rated_va, rated_w, derating,
+  efficiency, recharge_pct, genset (object: the genset feeding a UPS), redundancy_group,
+  other_loads_va, cooling_factor; power panels (dcim.powerpanel) point at their UPS with
+  `ups` (object);
+- virtualization hosts (dcim.device): vcpus, memory_gb, disk_gb, cores, threads (the
+  host's capacity); clusters (virtualization.cluster): datastore_gb, replication_factor;
+- device types (dcim.devicetype): power_factor; rooms (dcim.location): cooling_kw,
+  cooling_units; racks (dcim.rack): cooling_kw;
 - persons in charge (tenancy.contact): nip, which NetBox must keep unique (one person,
   one contact; NetBox checks it before saving, racing writers settle it themselves:
   playbooks/identity.py);
@@ -81,6 +85,23 @@ CUSTOM_FIELDS: tuple[CF, ...] = (
     CF("disk_gb", "Host disk (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: disk in GB"),
     CF("nip", "NIP", ("text",), ("tenancy.contact",), "Civil servant ID (NIP) of the person in charge",
        unique=True),
+    # engineering inputs (issue 12); an uplink's port speed is NetBox's own termination port_speed
+    CF("rated_w", "Rated real power (W)", ("integer",), DEVICE, "UPS/genset nameplate real power in W"),
+    CF("recharge_pct", "Battery recharge (%)", ("decimal",), DEVICE,
+       "UPS battery recharge load on its genset, % of the UPS rating"),
+    CF("cooling_factor", "Cooling factor", ("decimal",), DEVICE,
+       "Genset: W of cooling (mechanical) load per W of IT load behind its UPSs"),
+    CF("cores", "Host physical cores", ("integer",), DEVICE, "Virtualization host capacity: physical cores"),
+    CF("threads", "Host threads", ("integer",), DEVICE, "Virtualization host capacity: logical processors"),
+    CF("power_factor", "Power factor", ("decimal",), ("dcim.devicetype",), "PSU power factor (W / VA), 0-1"),
+    CF("cooling_kw", "Cooling (kW)", ("decimal",), ("dcim.location", "dcim.rack"),
+       "Heat the room's or rack's cooling removes, in kW"),
+    CF("cooling_units", "Cooling units", ("integer",), ("dcim.location",),
+       "Equal cooling units (CRAC) in the room; N+1 keeps one spare"),
+    CF("datastore_gb", "Datastore (GB)", ("decimal",), ("virtualization.cluster",),
+       "Raw shared storage of the cluster, in GB"),
+    CF("replication_factor", "Replication factor", ("decimal",), ("virtualization.cluster",),
+       "Copies the datastore keeps of every block (usable = raw / factor)"),
 )
 
 # slug, name, colour

@@ -516,18 +516,18 @@ def _title(value: str) -> str:
 # What each object type's read asks for (`fields=` keeps NetBox from serialising the rest).
 READ_FIELDS = {
     "dcim/sites": "id,name,slug,description",
-    "dcim/locations": "id,name,site,description",
+    "dcim/locations": "id,name,site,description,custom_fields",
     "tenancy/tenant-groups": "id,name,slug",
     "tenancy/tenants": "id,name,slug,group,description",
     "dcim/rack-roles": "id,name,slug",
     "dcim/racks": "id,name,site,location,u_height,starting_unit,desc_units,status,role,tenant,max_weight,"
-                  "weight,weight_unit,facility_id",
+                  "weight,weight_unit,facility_id,custom_fields",
     "dcim/manufacturers": "id,name,slug",
     "dcim/device-types": "id,manufacturer,model,slug,u_height,is_full_depth,exclude_from_utilization,weight,"
-                         "weight_unit,subdevice_role",
+                         "weight_unit,subdevice_role,custom_fields",
     "dcim/device-roles": "id,name,slug",
     "virtualization/cluster-types": "id,name,slug",
-    "virtualization/clusters": "id,name,type,scope_type,scope_id",
+    "virtualization/clusters": "id,name,type,scope_type,scope_id,custom_fields",
     "dcim/devices": "id,name,site,tenant,device_type,role,rack,position,face,status,serial,asset_tag,"
                     "custom_fields,cluster",
     "dcim/device-bays": "id,device,name,installed_device",
@@ -539,7 +539,7 @@ READ_FIELDS = {
     "circuits/providers": "id,name,slug",
     "circuits/circuit-types": "id,name,slug",
     "circuits/circuits": "id,cid,provider,type,status,commit_rate",
-    "circuits/circuit-terminations": "id,circuit,term_side,termination_type,termination_id",
+    "circuits/circuit-terminations": "id,circuit,term_side,termination_type,termination_id,port_speed",
     "virtualization/virtual-machines": "id,name,cluster,status,tenant,vcpus,memory,disk,custom_fields",
 }
 SITE_SCOPED = (  # read per site, all at once as soon as the site ids are known
@@ -652,7 +652,8 @@ class _SnapshotWriter:
         loc = rec.sync("location", "dcim/locations", [
             Desired((self.site_id[x.site], x.name.lower()), x.name,
                     {"name": x.name, "site": self.site_id[x.site],
-                     **({"description": x.description} if x.description else {})},
+                     **({"description": x.description} if x.description else {}),
+                     "custom_fields": {"cooling_kw": x.cooling_kw, "cooling_units": x.cooling_units}},
                     {"slug": slugify(x.name), "status": "active", "tags": TAG})
             for x in s.locations], existing, lambda e: (norm(e["site"]), e["name"].lower()))
         self.location_id = {x.key: loc[(self.site_id[x.site], x.name.lower())] for x in s.locations}
@@ -688,6 +689,7 @@ class _SnapshotWriter:
                 # NetBox stores max_weight as a whole number
                 "max_weight": round(r.max_weight_kg) if r.max_weight_kg is not None else None,
                 "weight": r.weight_kg,
+                "custom_fields": {"cooling_kw": r.cooling_kw},
             }
             if r.max_weight_kg is not None or r.weight_kg is not None:
                 f["weight_unit"] = "kg"
@@ -707,7 +709,7 @@ class _SnapshotWriter:
         for t in s.device_types:
             f = {"manufacturer": maker_id[t.manufacturer], "model": t.model, "u_height": t.u_height,
                  "is_full_depth": t.is_full_depth, "exclude_from_utilization": t.exclude_from_utilization,
-                 "subdevice_role": t.subdevice_role}
+                 "subdevice_role": t.subdevice_role, "custom_fields": {"power_factor": t.power_factor}}
             if t.weight_kg is not None:
                 f.update(weight=t.weight_kg, weight_unit="kg")
             desired.append(Desired((f["manufacturer"], t.model.lower()), f"{t.manufacturer} {t.model}", f,
@@ -734,7 +736,9 @@ class _SnapshotWriter:
         cl = rec.sync("cluster", "virtualization/clusters", [
             Desired((self.site_id[c.site], c.name.lower()), c.name,
                     {"name": c.name, "type": ctype[c.type], "scope_type": "dcim.site",
-                     "scope_id": self.site_id[c.site]}, {"status": "active", "tags": TAG})
+                     "scope_id": self.site_id[c.site],
+                     "custom_fields": {"datastore_gb": c.datastore_gb, "replication_factor": c.replication_factor}},
+                    {"status": "active", "tags": TAG})
             for c in s.clusters], existing,
             lambda e: (e.get("scope_id") if e.get("scope_type") == "dcim.site" else None, e["name"].lower()))
         self.cluster_id = {c.key: cl[(self.site_id[c.site], c.name.lower())] for c in s.clusters}
@@ -748,7 +752,8 @@ class _SnapshotWriter:
                 "name": g.name, "site": self.site_id[g.site], "device_type": generic_type["genset"],
                 "role": role_id["genset"], "rack": None, "status": "active",
                 "custom_fields": {"rated_va": g.rated_va, "derating": g.derating,
-                                  "other_loads_va": g.other_loads_va, "redundancy_group": g.redundancy_group}},
+                                  "other_loads_va": g.other_loads_va, "redundancy_group": g.redundancy_group,
+                                  "rated_w": g.rated_w, "cooling_factor": g.cooling_factor}},
                 {"tags": TAG})
             for g in s.gensets], existing, key_of)
         self.genset_id = {g.key: gs[("n", self.site_id[g.site], g.name.lower())] for g in s.gensets}
@@ -758,7 +763,8 @@ class _SnapshotWriter:
                 "role": role_id["ups"], "rack": None, "status": "active",
                 "custom_fields": {"rated_va": u.rated_va, "derating": u.derating, "efficiency": u.efficiency,
                                   "genset": self.genset_id[u.genset] if u.genset else None,
-                                  "redundancy_group": u.redundancy_group}},
+                                  "redundancy_group": u.redundancy_group, "rated_w": u.rated_w,
+                                  "recharge_pct": u.recharge_pct}},
                 {"tags": TAG})
             for u in s.ups], existing, key_of)
         self.ups_id = {u.key: us[("n", self.site_id[u.site], u.name.lower())] for u in s.ups}
@@ -779,7 +785,8 @@ class _SnapshotWriter:
             if d.key in host_of:
                 cluster_key, cap = host_of[d.key]
                 f["cluster"] = self.cluster_id[cluster_key]
-                cfs.update(vcpus=cap.vcpus, memory_gb=cap.memory_gb, disk_gb=cap.disk_gb)
+                cfs.update(vcpus=cap.vcpus, memory_gb=cap.memory_gb, disk_gb=cap.disk_gb, cores=cap.cores,
+                           threads=cap.threads)
             if cfs:
                 f["custom_fields"] = cfs
             key = self._device_key_of_desired(d, f)
@@ -973,7 +980,7 @@ class _SnapshotWriter:
         rec.sync("circuit termination", "circuits/circuit-terminations", [
             Desired((circuit_id[u.key], "A"), f"{u.provider} {u.name} A", {
                 "circuit": circuit_id[u.key], "term_side": "A", "termination_type": "dcim.site",
-                "termination_id": self.site_id[u.site]})
+                "termination_id": self.site_id[u.site], "port_speed": u.port_kbps})
             for u in s.uplinks], existing, lambda e: (norm(e["circuit"]), norm(e["term_side"])))
 
     def _vms(self) -> None:
