@@ -55,7 +55,7 @@ def compute_cooling(snapshot: Snapshot, policy: Policy, racks_power: dict[str, R
             findings.append(Finding(
                 kind="cooling_failover_unsafe", severity="warning", object=what,
                 message=f"heat {c.heat_w} W exceeds the {round(c.capacity_w)} W left when its largest "
-                        f"cooling unit fails ({c.units} units, {c.installed_kw:g} kW installed)",
+                        f"cooling unit fails ({c.units} unit(s), {c.installed_kw:g} kW installed)",
                 site=c.site))
 
     for loc in snapshot.locations:
@@ -64,7 +64,7 @@ def compute_cooling(snapshot: Snapshot, policy: Policy, racks_power: dict[str, R
         keys = racks_in.get(loc.key, [])
         heat = sum(racks_power[k].load_w for k in keys if k in racks_power)
         capacity = room_capacity_w(loc.cooling_kw, loc.cooling_units, policy.cooling_n_plus_one)
-        add(_cooling(loc.key, "room", loc.name, loc.site, loc.cooling_kw, loc.cooling_units or 1, capacity, heat,
+        add(_cooling(loc.key, "room", loc.name, loc.site, loc.cooling_kw, loc.cooling_units, capacity, heat,
                      keys), loc.cooling_kw * 1000, f"room {loc.name}")
     for r in snapshot.racks:
         if r.cooling_kw is None or r.status in QUIET_RACK_STATUSES:
@@ -75,7 +75,7 @@ def compute_cooling(snapshot: Snapshot, policy: Policy, racks_power: dict[str, R
     return out, findings
 
 
-def _cooling(key: str, kind: str, name: str, site: str, installed_kw: float, units: int, capacity_w: float,
+def _cooling(key: str, kind: str, name: str, site: str, installed_kw: float, units: int | None, capacity_w: float,
              heat_w: int, racks: list[str]) -> Cooling:
     return Cooling(key=key, kind=kind, name=name, site=site, installed_kw=installed_kw, units=units,
                    capacity_w=round(capacity_w, 1), heat_w=heat_w, headroom_w=round(capacity_w - heat_w, 1),

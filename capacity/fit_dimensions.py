@@ -226,7 +226,8 @@ def _offered_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], eli
                 if layer == "genset" and first.draw:
                     _, gen_inc = source_increments(ctx, first.draw, route)
                     ratio = sum(v for v, _ in gen_inc.values()) / first.va
-                best = (value, ", ".join(pool[k].name for k in keys), ratio)
+                tightest = min((pool[k] for k in keys), key=metric)
+                best = (value, ", ".join(pool[k].name for k in keys) + _binding(ctx, tightest), ratio)
     if best is None:
         why = ("no open rack has an A/B feed pair (a primary and a redundant active feed)"
                if layer == "power" and first.dual else f"no open rack reaches a {label}")

@@ -159,5 +159,7 @@ def _label(ctx: FitContext, key: str) -> str:
     c = ctx.result.cooling[key]
     if c.kind == "rack":
         return f"rack {c.name}, {c.installed_kw:g} kW"
-    spare = ", largest unit spare" if ctx.policy.cooling_n_plus_one and c.units > 1 else ""
+    if c.units is None:
+        return f"room {c.name}, {c.installed_kw:g} kW"
+    spare = ", largest unit spare" if ctx.policy.cooling_n_plus_one else ""
     return f"room {c.name}, {c.installed_kw:g} kW in {c.units} unit(s){spare}"

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 from capacity.failover import Number, Unit, group_failover
-from capacity.failover import va_units as va_units_of
 from capacity.policy import Policy
 from capacity.results import FeedPower, Finding, LegPower
 from inventory.model import PowerFeed, Rack
@@ -61,11 +60,12 @@ def compute_legs(feeds: dict[str, PowerFeed], racks: dict[str, Rack], results: d
             f = feeds[s[0] if isinstance(s, tuple) else s]  # type: ignore[index]
             side_of[s] = f.type
             group_of[s] = f.rack
-    # in W when one power factor holds for all (integer sums: the same whatever the order
-    # of the devices), then in VA
-    va_units = va_units_of(units, unit_pf, policy.power_factor)
-    gl = group_failover(units if va_units is None else va_units, side_of, group_of)
-    scale = 1 / policy.power_factor if va_units is None else 1.0
+    # in VA, as floats: a draw moved onto several surviving items splits evenly (whole-W
+    # splits would put a remainder on one leg); figures are rounded to 1/1000 VA, so the
+    # order of the sums does not show
+    pf = policy.power_factor
+    gl = group_failover([[(s, a / (upf or pf)) for s, a in unit] for unit, upf in zip(units, unit_pf)],
+                        side_of, group_of)
 
     load, failover = gl.load, gl.failover_load
 
@@ -78,14 +78,14 @@ def compute_legs(feeds: dict[str, PowerFeed], racks: dict[str, Rack], results: d
         fp = results[k]
         third = round(fp.available_va / 3, 3)
         even, even_fo = spread(load, k), spread(failover, k)
-        fp.legs = [LegPower(leg=leg, available_va=third, load_va=round((load.get((k, leg), 0) + even) * scale, 3),
-                            failover_load_va=round((failover.get((k, leg), 0) + even_fo) * scale, 3))
+        fp.legs = [LegPower(leg=leg, available_va=third, load_va=round(load.get((k, leg), 0) + even, 3),
+                            failover_load_va=round(failover.get((k, leg), 0) + even_fo, 3))
                    for leg in LEGS]
         rack = racks.get(f.rack) if f.rack is not None else None
         if f.status != "active" or (rack is not None and rack.status in quiet_racks):
             continue
         site = rack.site if rack is not None else fp.site
-        unknown = gl.load.get((k, "?"), 0) * scale
+        unknown = gl.load.get((k, "?"), 0)
         if unknown:
             findings.append(Finding(
                 kind="no_feed_leg", severity="warning", object=f"feed {f.name}",

@@ -224,7 +224,7 @@ class Cooling:
     name: str
     site: str
     installed_kw: float  # the cooling declared
-    units: int  # equal cooling units (1 for a rack)
+    units: int | None  # equal cooling units (1 for a rack; None: a room that does not say)
     capacity_w: float  # installed, the largest unit kept spare when policy.cooling_n_plus_one
     heat_w: int  # IT draw of the racks there (W), commitments included
     headroom_w: float

@@ -125,7 +125,7 @@ class CoolingRow(_Row):
     kind: str
     name: str
     installed_kw: float
-    units: int
+    units: int | None
     capacity_w: float
     heat_w: int
     utilization_pct: float
@@ -475,7 +475,7 @@ def _site_summary(site: str, racks: list[RackRow], feeds: list[FeedRow], rep: Ca
 
     for c in (c for c in rep.cooling if c.site == site and c.kind == "room"):
         rows.append(_bar(f"{L.cr_cooling} {c.name}", c.heat_w, c.capacity_w or None, "W", F,
-                         note=f"{L.cr_cooling_note}: {F.num(c.installed_kw)} kW, {c.units} unit"))
+                         note=f"{L.cr_cooling_note}: {F.num(c.installed_kw)} kW, {F.num(c.units)} unit"))
 
     bw = next((b for b in rep.bandwidth if b.site == site), None)
     if bw is not None:
