@@ -497,8 +497,8 @@ def _bounded(cf: dict[str, Any], field_name: str, label: str, warn: Callable[[st
         return None
     v = _num(raw)
     if v is None or not low <= v <= high:
-        warn(f"{label}: custom field {field_name} is {raw!r}, not a number in [{low:g}, {high:g}]; "
-             "taken as not given")
+        bounds = f">= {low:g}" if high >= 1e9 else f"in [{low:g}, {high:g}]"
+        warn(f"{label}: custom field {field_name} is {raw!r}, not a number {bounds}; taken as not given")
         return None
     return v
 

@@ -309,3 +309,31 @@ def test_a_site_counts_what_one_side_gives_not_a_plus_b() -> None:
     s = snap([], feeds, racks=("R1", "R2"))
     [site] = build_report(s, compute_capacity(s))["sites"]
     assert (site["available_va"], site["installed_va"]) == (8832, 20608)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, message", [
+    ("ups:\n  - {name: U1, site: s1, rated_va: 10000, rated_w: 12000}\n",
+     "ups[0] (U1): rated_w (12000) exceeds rated_va (10000): real power cannot exceed apparent power"),
+    ("device_types: [{manufacturer: a, model: h, power_factor: 1.5}]\n",
+     "device_types[0].power_factor: Input should be less than or equal to 1"),
+    ("locations: [{name: Hall, site: s1, cooling_kw: -5}]\n",
+     "locations[0] (Hall).cooling_kw: Input should be greater than or equal to 0"),
+    ("device_types: [{manufacturer: a, model: h}]\ndevices: [{name: h1, device_type: a-h, site: s1}]\n"
+     "clusters:\n  - {name: c, site: s1, replication_factor: 0.5,\n"
+     "     hosts: [{device: h1, capacity: {vcpus: 8, memory_gb: 64, disk_gb: 0, cores: 16, threads: 8}}]}\n",
+     "clusters[0] (c).hosts[0].capacity: threads (8) are fewer than cores (16); "
+     "clusters[0] (c).replication_factor: Input should be greater than or equal to 1"),
+])
+def test_impossible_engineering_inputs_are_bad_input(tmp_path: Any, body: str, message: str) -> None:
+    from click.testing import CliRunner
+
+    from colo_cli.main import cli
+
+    path = tmp_path / "dc.yaml"
+    path.write_text("sites: [{name: s1}]\n" + body, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["capacity", "report", "--source", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == f"Error: {path}: {message}"
