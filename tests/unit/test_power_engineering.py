@@ -64,6 +64,13 @@ def test_watts_become_va_with_the_power_factor_of_the_policy_or_of_the_device_ty
     assert a.headroom_va == 5888 - 816
     # NetBox's own figures keep NetBox's units: the allocated draw, in "VA" as NetBox says
     assert (a.allocated_va, r.racks["R1"].power_utilization_pct) == (700, 5.9)  # 700 / 11776
+    # every device at the policy's power factor: web 300 W on A, db 300 W on each side; A
+    # carries 600 W (631.6 VA), and 900 W (947.4 VA) when B fails and db's B half moves
+    only = snap([server("web", port("PSU1", feed="R1-A", alloc=300)),
+                 server("db", port("PSU1", feed="R1-A", alloc=300), port("PSU2", feed="R1-B", alloc=300))],
+                [feed("R1-A", amperage=32), feed("R1-B", type="redundant", panel="PB", amperage=32)])
+    a = compute_power(only, Policy()).feeds["R1-A"]
+    assert (a.load_w, a.load_va, a.failover_load_w, a.failover_load_va) == (600, 632, 900, 947)
 
 
 def test_a_ups_is_limited_by_the_lower_of_its_two_ratings() -> None:
