@@ -287,6 +287,15 @@ class FitContext:
         return g if g is not None and g in self.result.gensets else None
 
 
+def room_left(ctx: FitContext, headroom: float, failover_headroom: float, inc_n: float, inc_fo: float,
+              st_n: float, st_fo: float) -> float:
+    """Headroom left after the increment (failover headroom when the policy wants it)."""
+    normal = headroom - st_n - inc_n
+    if not ctx.failover:
+        return normal
+    return min(normal, failover_headroom - st_fo - inc_fo)
+
+
 def multi_groups(group_of: dict[str, str | None]) -> dict[str, str]:
     """Member -> group, for the groups of two or more members."""
     members: dict[str, int] = defaultdict(int)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from capacity.fit_context import FitContext, PlacementState, ServerNeed
+from capacity.fit_context import FitContext, PlacementState, ServerNeed, room_left
 from capacity.fit_legs import cooling_dim, legs_dim
 from capacity.fit_request import CapacityRequest, HostingRequest
 from capacity.fit_result import DimensionCheck, Verdict, figure_text, num_text, rounded
-from capacity.fit_server import masks_of, room_left, source_increments
+from capacity.fit_server import masks_of, source_increments
 from capacity.space import RackOccupancy
 from inventory.errors import InputError
 from inventory.names import natural_key, same_name

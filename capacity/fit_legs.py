@@ -13,17 +13,11 @@ whether the room's and the rack's cooling take its heat. Pure.
 
 from __future__ import annotations
 
-from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed
+from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed, room_left
 from capacity.fit_result import DimensionCheck, Verdict, figure_text, rounded
 from capacity.space import RackOccupancy
 
 LEGS = ("A", "B", "C")
-
-
-def _room(ctx: FitContext, headroom: float, failover_headroom: float, n: float, fo: float,
-          st_n: float, st_fo: float) -> float:
-    normal = headroom - st_n - n
-    return min(normal, failover_headroom - st_fo - fo) if ctx.failover else normal
 
 
 def pick_legs(ctx: FitContext, st: PlacementState, opt: FeedOption, outlets_checked: bool) -> float:
@@ -43,12 +37,12 @@ def pick_legs(ctx: FitContext, st: PlacementState, opt: FeedOption, outlets_chec
             if by_leg and outlets_checked and plugs is not None and plugs.free_on_leg(leg.leg) - \
                     _taken(st, k, leg.leg) < need:
                 continue
-            room = _room(ctx, leg.headroom_va, leg.failover_headroom_va, n, fo,
+            room = room_left(ctx, leg.headroom_va, leg.failover_headroom_va, n, fo,
                          st.leg.get((k, leg.leg), 0.0), st.leg_fo.get((k, leg.leg), 0.0))
             if by_leg and (best is None or room > best[0]):
                 best = (room, leg.leg)
         if best is None:  # spread evenly: a third on each leg
-            room = min(_room(ctx, leg.headroom_va, leg.failover_headroom_va, n / 3, fo / 3,
+            room = min(room_left(ctx, leg.headroom_va, leg.failover_headroom_va, n / 3, fo / 3,
                              st.leg.get((k, leg.leg), 0.0), st.leg_fo.get((k, leg.leg), 0.0)) for leg in fp.legs)
             best = (room, None)
         opt.legs[k] = best[1]
@@ -90,10 +84,6 @@ def commit_cooling(ctx: FitContext, st: PlacementState, rack: str, heat_w: float
 # --- the dimensions of a fit (capacity/fit_dimensions.py dispatches here) -----------------
 
 
-def _tight(ctx: FitContext, normal: float, failover: float) -> float:
-    return min(normal, failover) if ctx.failover else normal
-
-
 def legs_dim(ctx: FitContext, needs: list[ServerNeed], st: PlacementState | None,
              eligible: list[RackOccupancy], verdict: Verdict) -> DimensionCheck:
     """The tightest three-phase leg the placement uses, or the best one an open rack offers."""
@@ -103,10 +93,10 @@ def legs_dim(ctx: FitContext, needs: list[ServerNeed], st: PlacementState | None
         if not touched:
             return DimensionCheck("legs", "VA", None, None, None, verdict, "no three-phase feed used")
         legs = {(k, x.leg): x for k in {k for k, _ in touched} for x in ctx.result.feeds[k].legs}
-        before = min(_tight(ctx, legs[t].headroom_va, legs[t].failover_headroom_va) for t in touched)
+        before = min(ctx.metric(legs[t]) for t in touched)
 
         def left(t: tuple[str, str]) -> float:
-            return _room(ctx, legs[t].headroom_va, legs[t].failover_headroom_va, 0, 0, st.leg[t], st.leg_fo[t])
+            return room_left(ctx, legs[t].headroom_va, legs[t].failover_headroom_va, 0, 0, st.leg[t], st.leg_fo[t])
 
         tight = min(touched, key=lambda t: (left(t), t))
         requested = sum(st.leg[t] for t in touched)
@@ -119,7 +109,7 @@ def legs_dim(ctx: FitContext, needs: list[ServerNeed], st: PlacementState | None
     for occ in eligible:
         for f in ctx.rack_feeds(occ.key):
             for x in f.legs:
-                room = _tight(ctx, x.headroom_va, x.failover_headroom_va)
+                room = ctx.metric(x)
                 if best is None or room > best[0]:
                     best = (room, f.name, x.leg)
     requested = sum(n.va for n in needs)

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from capacity.bounds import FewestRacks, RackCaps, TopK
-from capacity.fit_context import FitContext, LazyPool, PlacementState, ServerNeed
+from capacity.fit_context import FitContext, LazyPool, PlacementState, ServerNeed, room_left
 from capacity.fit_result import PlacementCandidate, ServerSpot
-from capacity.fit_server import room_left, source_increments, try_server
+from capacity.fit_server import source_increments, try_server
 from capacity.space import RackOccupancy
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from capacity.failover import split_evenly
-from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed
+from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed, room_left
 from capacity.fit_legs import commit_cooling, commit_legs, cooling_left, pick_legs
 from capacity.fit_result import ServerSpot
 from capacity.outlets import plugs_needed
@@ -139,15 +139,6 @@ def _group_inc(items: list[tuple[str, float]], side_of: Any, group_of: Any) -> d
                 gain = max(gain, moved * survivors.count(k) / len(survivors))
         out[k] = (normal[k], normal[k] + gain)
     return out
-
-
-def room_left(ctx: FitContext, headroom: float, failover_headroom: float, inc_n: float, inc_fo: float,
-              st_n: float, st_fo: float) -> float:
-    """Headroom left after the increment (failover headroom when the policy wants it)."""
-    normal = headroom - st_n - inc_n
-    if not ctx.failover:
-        return normal
-    return min(normal, failover_headroom - st_fo - inc_fo)
 
 
 def _option_rooms(ctx: FitContext, st: PlacementState, opt: FeedOption) -> dict[str, float]:

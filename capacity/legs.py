@@ -53,20 +53,20 @@ def compute_legs(feeds: dict[str, PowerFeed], racks: dict[str, Rack], results: d
     three = [k for k, f in feeds.items() if f.phase == "three-phase"]
     if not three:
         return
+    # the supplies: a leg of a three-phase feed (A, B, C; None and "?" for draw of no
+    # known leg) or another feed, on its feed's side of its rack
     side_of: dict[Hashable, Hashable] = {}
     group_of: dict[Hashable, Hashable | None] = {}
-    for unit in units:
-        for s, _ in unit:
-            f = feeds[s[0] if isinstance(s, tuple) else s]  # type: ignore[index]
-            side_of[s] = f.type
-            group_of[s] = f.rack
+    for s in {s for unit in units for s, _ in unit}:
+        f = feeds[s[0] if s.__class__ is tuple else s]  # type: ignore[index]
+        side_of[s] = f.type
+        group_of[s] = f.rack
     # in VA, as floats: a draw moved onto several surviving items splits evenly (whole-W
     # splits would put a remainder on one leg); figures are rounded to 1/1000 VA, so the
     # order of the sums does not show
     pf = policy.power_factor
     gl = group_failover([[(s, a / (upf or pf)) for s, a in unit] for unit, upf in zip(units, unit_pf)],
                         side_of, group_of)
-
     load, failover = gl.load, gl.failover_load
 
     def spread(figures: dict[Hashable, Number], k: str) -> float:

@@ -1,14 +1,16 @@
 """Power per feed and per rack (NetBox-exact and this project's load with A/B failover),
-UPS and genset load with failover. Pure: a snapshot in, figures out.
+then the legs, the redundancy topology, UPS and gensets. Pure: a snapshot in, figures out.
 
 Two views of the same cabling are computed side by side:
 
 * **NetBox's** (`available_va`, `allocated_va`, `power_utilization_pct`): the exact
   formulas of `PowerFeed.save()`, `PowerPort.get_power_draw()` and
   `Rack.get_power_utilization()` in NetBox 4.7, so the figures match its UI.
-* **This project's load** (`load_va`, `failover_load_va`): every leaf port's draw
-  (allocated, else maximum) walked up through PDUs to the feed, plus approved
-  commitments, and what each surviving feed/UPS/genset carries when one side fails.
+* **This project's load** (`load_w`, `load_va`, `failover_load_va`): every leaf port's
+  draw (allocated, else maximum) walked up through PDUs to the feed, plus approved
+  commitments, and what each surviving feed/UPS/genset carries when one side fails; in W
+  and in VA (W / power factor). Legs: capacity/legs.py; UPS and gensets:
+  capacity/sources.py; topology findings: capacity/topology.py.
 
 The rules and every decision are written down in docs/capacity-rules.md.
 """
@@ -125,7 +127,7 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
         units.append(items)  # type: ignore[arg-type]
         unit_devices.append(None)
         unit_pf.append(None)
-        if three_phase and any(f in three_phase for f, _ in items):  # its leg is not known: spread evenly
+        if three_phase and not three_phase.isdisjoint(targets):  # its leg is not known: spread evenly
             leg_units.append([((f, None) if f in three_phase else f, a) for f, a in items])
             leg_unit_pf.append(None)
 

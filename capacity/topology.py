@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from capacity.results import Finding
 from inventory.model import Snapshot
@@ -35,19 +36,30 @@ class Topology:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _sides_by_rack(snapshot: Snapshot) -> dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
-    """Per rack: (UPS key, feed name) of its primary feeds, and of its redundant feeds."""
+def _ups_by_side(snapshot: Snapshot) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per rack, the UPS of its primary feeds and of its redundant feeds: a key, or a
+    set of keys when a side hangs from several (one pass over the feeds, few objects)."""
     panel_ups = {p.key: p.ups for p in snapshot.power_panels}
-    out: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    a_of: dict[str, Any] = {}
+    b_of: dict[str, Any] = {}
     for f in snapshot.power_feeds:
         ups = panel_ups.get(f.panel)
         if f.rack is None or ups is None:
             continue
-        entry = out.get(f.rack)
-        if entry is None:
-            entry = out[f.rack] = ([], [])
-        entry[0 if f.type == "primary" else 1].append((ups, f.name))
-    return out
+        side = a_of if f.type == "primary" else b_of
+        have = side.get(f.rack)
+        if have is None:
+            side[f.rack] = ups
+        elif have != ups:
+            side[f.rack] = ({have} if isinstance(have, str) else have) | {ups}
+    return a_of, b_of
+
+
+def _feed_names(snapshot: Snapshot, rack: str, ups: str, primary: bool) -> str:
+    """The feeds of one side of a rack that hang from `ups` (for a finding: rare)."""
+    panel_ups = {p.key: p.ups for p in snapshot.power_panels}
+    return ", ".join(f.name for f in snapshot.power_feeds if f.rack == rack and panel_ups.get(f.panel) == ups
+                     and (f.type == "primary") == primary)
 
 
 def analyse_topology(snapshot: Snapshot) -> Topology:
@@ -77,31 +89,30 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
             union(members[0], m)
 
     undeclared: dict[tuple[str, str], list[str]] = defaultdict(list)  # UPS pair -> racks
-    joined: set[tuple[str, str]] = set()  # pairs already joined
-    for rk, (a_side, b_side) in _sides_by_rack(snapshot).items():
-        if not a_side or not b_side:
-            continue
+    shared: dict[tuple[str, str], bool] = {}  # pair -> shares a declared group (joined once)
+    a_of, b_of = _ups_by_side(snapshot)
+    for rk in a_of.keys() & b_of.keys():
+        a_side, b_side = a_of[rk], b_of[rk]
         rack = racks[rk]
         quiet = rack.status in QUIET_RACK_STATUSES
-        a_ups = (a_side[0][0],) if len(a_side) == 1 else {u for u, _ in a_side}
-        b_ups = (b_side[0][0],) if len(b_side) == 1 else {u for u, _ in b_side}
-        for ua in a_ups:
-            for ub in b_ups:
+        for ua in ((a_side,) if isinstance(a_side, str) else sorted(a_side)):
+            for ub in ((b_side,) if isinstance(b_side, str) else sorted(b_side)):
                 if ua == ub:
                     if not quiet:
                         findings.append(Finding(
                             kind="ab_same_ups", severity="warning", object=f"rack {rack.name}",
-                            message=f"its A feed {', '.join(n for u, n in a_side if u == ua)} and B feed "
-                                    f"{', '.join(n for u, n in b_side if u == ub)} both hang from UPS "
+                            message=f"its A feed {_feed_names(snapshot, rk, ua, True)} and B feed "
+                                    f"{_feed_names(snapshot, rk, ub, False)} both hang from UPS "
                                     f"{ups[ua].name}: that UPS is a single point of failure, the rack is not 2N",
                             site=rack.site))
                     continue
                 pair = (ua, ub) if ua < ub else (ub, ua)
-                if pair not in joined:
-                    joined.add(pair)
+                ok = shared.get(pair)
+                if ok is None:
                     union(ua, ub)
-                ga, gb = ups[ua].redundancy_group, ups[ub].redundancy_group
-                if (ga is None or ga != gb) and not quiet:
+                    ga, gb = ups[ua].redundancy_group, ups[ub].redundancy_group
+                    ok = shared[pair] = ga is not None and ga == gb
+                if not ok and not quiet:
                     undeclared[pair].append(rack.name)
     for (u1, u2), rack_names in sorted(undeclared.items()):
         names = sorted(set(rack_names), key=natural_key)
