@@ -22,7 +22,6 @@ sites) is left out and named through `warn`.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -31,6 +30,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from inventory.errors import SourceError
+from inventory.netbox.custom_values import (
+    GENSET_ROLE, HOST_CORE_FIELDS, HOST_FIELDS, SOURCE_FIELDS, UPS_ROLE, bounded, fraction, host_capacity_of, number,
+    power_source, vm_bandwidth,
+)
+from inventory.netbox.custom_values import id_of as _id
 from inventory.model import (
     UPS,
     Cluster,
@@ -55,14 +59,7 @@ from inventory.model import (
     VirtualMachine,
 )
 
-UPS_ROLE = "ups"
-GENSET_ROLE = "genset"
 UPLINK_CIRCUIT_TYPE = "internet-uplink"
-#: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
-SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va",
-                 "rated_w", "recharge_pct", "cooling_factor")
-HOST_FIELDS = ("vcpus", "memory_gb", "disk_gb")
-HOST_CORE_FIELDS = ("cores", "threads")  # optional: a host without them counts its vcpus
 #: NetBox stores VM disk in MB (decimal base, as the writer writes it)
 VM_DISK_MB_PER_GB = 1000
 
@@ -130,10 +127,10 @@ class _Assembly:
             if _id(r["site"]) not in self.site_key:
                 continue
             cf, label = r.get("custom_field_data") or {}, f"location {r['name']}"
-            units = _bounded(cf, "cooling_units", label, self.warn, 1, 32767)
+            units = bounded(cf, "cooling_units", label, self.warn, 1, 32767)
             out.append(Location(key=str(r["id"]), name=r["name"], site=self.site_key[_id(r["site"])],
                                 description=r.get("description") or "",
-                                cooling_kw=_bounded(cf, "cooling_kw", label, self.warn, 0, 2**31 - 1),
+                                cooling_kw=bounded(cf, "cooling_kw", label, self.warn, 0, 2**31 - 1),
                                 cooling_units=None if units is None else int(units)))
         return out
 
@@ -159,7 +156,7 @@ class _Assembly:
                 max_weight_kg=_kg(r.get("max_weight"), r.get("weight_unit")),
                 weight_kg=_kg(r.get("weight"), r.get("weight_unit")),
                 facility_id=r.get("facility_id") or None, netbox_id=int(r["id"]),
-                cooling_kw=_bounded(r.get("custom_field_data") or {}, "cooling_kw", f"rack {r['name']}", self.warn,
+                cooling_kw=bounded(r.get("custom_field_data") or {}, "cooling_kw", f"rack {r['name']}", self.warn,
                                     0, 2**31 - 1)))
         return racks
 
@@ -234,7 +231,7 @@ class _Assembly:
             rack = rack if rack in rack_keys else None
             name = d.get("name") or ""
             if role in (UPS_ROLE, GENSET_ROLE):
-                made = _power_source(key, name, site, role, cf, warn)
+                made = power_source(key, name, site, role, cf, warn)
                 if isinstance(made, UPS):
                     ups.append(made)
                 elif isinstance(made, Genset):
@@ -244,9 +241,9 @@ class _Assembly:
                 cf = {k: v for k, v in cf.items() if k not in SOURCE_FIELDS}
             cluster = cluster_of_host.get(key)
             if cluster is not None:
-                host_capacity[key] = (cluster, _host_capacity(cf, name or key, warn))
+                host_capacity[key] = (cluster, host_capacity_of(cf, name or key, warn))
                 cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS + HOST_CORE_FIELDS}
-            position = _num(d.get("position")) if rack is not None else None
+            position = number(d.get("position")) if rack is not None else None
             face = (d.get("face") or None) if rack is not None else None
             if position is not None and face is None:
                 warn(f"device {name or key}: position U{position:g} without a face; taken as unpositioned")
@@ -274,12 +271,12 @@ class _Assembly:
             sub = t.get("subdevice_role")
             device_types.append(DeviceType(
                 key=tid, manufacturer=(t.get("manufacturer") or {}).get("name") or "?", model=t["model"],
-                slug=t.get("slug") or "", u_height=_num(t.get("u_height")) or 0.0,
+                slug=t.get("slug") or "", u_height=number(t.get("u_height")) or 0.0,
                 is_full_depth=bool(t.get("is_full_depth")),
                 exclude_from_utilization=bool(t.get("exclude_from_utilization")),
                 weight_kg=_kg(t.get("weight"), t.get("weight_unit")),
                 subdevice_role=sub if sub in ("parent", "child") else None,
-                power_factor=_fraction(t.get("custom_field_data") or {}, "power_factor",
+                power_factor=fraction(t.get("custom_field_data") or {}, "power_factor",
                                        f"device type {t['model']}", self.warn)))
         return device_types
 
@@ -381,10 +378,10 @@ class _Assembly:
             if site is None:
                 continue
             cf, label = c.get("custom_field_data") or {}, f"cluster {c['name']}"
-            datastore = _bounded(cf, "datastore_gb", label, self.warn, 0, 1e12)
+            datastore = bounded(cf, "datastore_gb", label, self.warn, 0, 1e12)
             clusters[str(c["id"])] = Cluster(key=str(c["id"]), name=c["name"], site=site,
                                              type=_slug(c.get("type")) or "virtualization", datastore_gb=datastore,
-                                             replication_factor=_bounded(cf, "replication_factor", label,
+                                             replication_factor=bounded(cf, "replication_factor", label,
                                                                          self.warn, 1, 10))
         for dev_key, (cluster, cap) in host_capacity.items():
             if cluster in clusters and dev_key in device_keys:
@@ -395,43 +392,21 @@ class _Assembly:
                 continue
             clusters[cluster].vms.append(VirtualMachine(
                 key=str(vm["id"]), name=vm["name"], status=vm.get("status") or "active",
-                tenant=self.tenant(vm.get("tenant")), vcpus=_num(vm.get("vcpus")) or 0.0,
+                tenant=self.tenant(vm.get("tenant")), vcpus=number(vm.get("vcpus")) or 0.0,
                 memory_mb=int(vm.get("memory") or 0),
                 disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB),
-                bandwidth_mbps=_vm_bandwidth(vm, self.warn),
+                bandwidth_mbps=vm_bandwidth(vm, self.warn),
                 request_id=str((vm.get("custom_field_data") or {}).get("request_id") or "") or None))
         return list(clusters.values())
 
 
-# --------------------------------------------------------------------------- values
 # --------------------------------------------------------------------------- helpers
-def _id(obj: Any) -> str | None:
-    """The id of a nested object ({id: ...}) or a bare id, as a string key."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        v = obj.get("id")
-        return None if v is None else str(v)
-    return str(obj)
-
-
 def _slug(obj: Any) -> str | None:
     return obj.get("slug") if isinstance(obj, dict) else None
 
 
-def _num(v: Any) -> float | None:
-    """A number from NetBox (GraphQL sends decimals as strings); None when absent or bad."""
-    if v is None or v == "" or isinstance(v, bool):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def _kg(weight: Any, unit: Any) -> float | None:
-    w = _num(weight)
+    w = number(weight)
     if w is None:
         return None
     return round(w * _KG.get(str(unit or "kg").lower(), 1.0), 3)
@@ -454,76 +429,3 @@ def _available(feed: PowerFeed) -> int:
     """NetBox's PowerFeed.save(): round(|V| x A x util/100), x 1.732 for three-phase."""
     kva = abs(feed.voltage) * feed.amperage * (feed.max_utilization / 100)
     return round(kva * 1.732) if feed.phase == "three-phase" else round(kva)
-
-
-def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
-                  warn: Callable[[str], None]) -> UPS | Genset | None:
-    label = f"{'UPS' if role == UPS_ROLE else 'genset'} {name or key}"
-    rated = _num(cf.get("rated_va"))
-    if rated is None or rated < 1:
-        warn(f"{label}: custom field rated_va is missing or not a positive number; not counted")
-        return None
-
-    def fraction(field_name: str) -> float | None:
-        return _fraction(cf, field_name, label, warn)
-
-    group = str(cf["redundancy_group"]) if cf.get("redundancy_group") else None
-    rated_w = _bounded(cf, "rated_w", label, warn, 1, rated)  # real power never above apparent power
-    watts = None if rated_w is None else int(rated_w)
-    if role == UPS_ROLE:
-        return UPS(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                   efficiency=fraction("efficiency"), genset=_id(cf.get("genset")), redundancy_group=group,
-                   rated_w=watts, recharge_pct=_bounded(cf, "recharge_pct", label, warn, 0, 100))
-    other = _num(cf.get("other_loads_va")) or 0
-    return Genset(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                  other_loads_va=max(0, int(other)), redundancy_group=group, rated_w=watts,
-                  cooling_factor=_bounded(cf, "cooling_factor", label, warn, 0, 10))
-
-
-def _fraction(cf: dict[str, Any], field_name: str, label: str, warn: Callable[[str], None]) -> float | None:
-    """A custom field that is a share in (0, 1]; None (the policy's) when unset or out of range."""
-    v = _num(cf.get(field_name))
-    if v is not None and not 0 < v <= 1:
-        warn(f"{label}: {field_name} {v:g} is not in (0, 1]; the policy default is used")
-        return None
-    return v
-
-
-def _bounded(cf: dict[str, Any], field_name: str, label: str, warn: Callable[[str], None],
-             low: float, high: float) -> float | None:
-    """A numeric custom field within [low, high]; None (not given) when unset or outside."""
-    raw = cf.get(field_name)
-    if raw is None or raw == "":
-        return None
-    v = _num(raw)
-    if v is None or not low <= v <= high:
-        bounds = f">= {low:g}" if high >= 1e9 else f"in [{low:g}, {high:g}]"
-        warn(f"{label}: custom field {field_name} is {raw!r}, not a number {bounds}; taken as not given")
-        return None
-    return v
-
-
-def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
-    """A VM's `bandwidth_mbps` custom field (hosting registered at step 8); 0 when unset."""
-    raw = (vm.get("custom_field_data") or {}).get("bandwidth_mbps")
-    if raw is None or raw == "":
-        return 0.0
-    v = _num(raw)
-    if v is None or v < 0:
-        warn(f"virtual machine {vm.get('name')}: custom field bandwidth_mbps is {raw!r}; counted as 0")
-        return 0.0
-    return v
-
-
-def _host_capacity(cf: dict[str, Any], label: str, warn: Callable[[str], None]) -> HostCapacity:
-    values: dict[str, float] = {}
-    for f in HOST_FIELDS:
-        v = _num(cf.get(f))
-        if v is None or v < 0:
-            warn(f"cluster host {label}: custom field {f} is {cf.get(f)!r}; its capacity counts as 0")
-            v = 0.0
-        values[f] = v
-    cores = _bounded(cf, "cores", f"cluster host {label}", warn, 1, 32767)
-    threads = _bounded(cf, "threads", f"cluster host {label}", warn, cores or 1, 32767)
-    return HostCapacity(vcpus=int(values["vcpus"]), memory_gb=values["memory_gb"], disk_gb=values["disk_gb"],
-                        cores=None if cores is None else int(cores), threads=None if threads is None else int(threads))
