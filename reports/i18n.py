@@ -348,12 +348,12 @@ LABELS: dict[str, dict[str, str]] = {
     "cr_rack_legend": {
         "id": "Alokasi NetBox: angka NetBox sendiri, hanya allocated draw (port yang hanya punya maximum "
               "draw dihitung 0), feed A dan B dijumlahkan. Beban alok./maks.: allocated draw, atau maximum "
-              "draw bila tidak ada, setiap port, ditambah komitmen (permohonan disetujui yang belum "
+              "draw bila tidak ada, setiap port, dalam VA (W / faktor daya), ditambah komitmen (permohonan disetujui yang belum "
               "terpasang). Stopkontak A/B: colokan tersisa untuk PSU baru di feed A (primary) dan B "
               "(redundant): outlet PDU yang bebas, atau feed itu sendiri bila belum ada kabel.",
         "en": "NetBox allocated: NetBox's own figure, allocated draw only (a port with only a maximum draw "
               "counts 0), A and B feeds added. Load alloc/max: allocated draw, else maximum draw, of every "
-              "port, plus commitments (approved requests not yet installed). Outlets A/B: plugs left for new "
+              "port, in VA (W / power factor), plus commitments (approved requests not yet installed). Outlets A/B: plugs left for new "
               "PSUs on the A (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when "
               "nothing is cabled to it."},
     "cr_space_pct": {"id": "Ruang (%)", "en": "Space (%)"},

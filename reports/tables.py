@@ -23,8 +23,8 @@ _RACK_COLUMNS = [
 _RACK_LEGEND = """Open: open for co-location placements (status and role). Resv U: reserved units, approved requests' included.
 NetBox alloc %: NetBox's own power utilization: allocated draw only (a port with only a maximum draw counts 0),
   A and B feeds added. Load VA alloc/max: this tool's load: allocated draw, else maximum draw, of every port,
-  plus Commit VA (approved, not yet installed requests). A rack of servers with only a maximum draw shows a
-  low NetBox % beside a real load.
+  in VA (W / power factor), plus Commit VA (approved, not yet installed requests). A rack of servers with only
+  a maximum draw shows a low NetBox % beside a real load.
 Failover VA: the worst feed's load when the other side fails. Outlets A/B: plugs left for new PSUs on the A
   (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when nothing is cabled to it."""
 _FEED_COLUMNS = [
