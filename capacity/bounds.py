@@ -41,8 +41,8 @@ def _most(prefix: list[float], budget: float) -> int:
 class RackCaps:
     """Upper bounds on how many of one request's servers a rack could take.
 
-    `needs` carry half, whole, draw, dual, psus and req (full_depth, weight_kg), as
-    capacity.fit_context.ServerNeed does. Only the checks in `checks` limit the count.
+    `needs` carry half, whole, va (the draw in VA), draw (W), dual, psus and req
+    (full_depth, weight_kg), as capacity.fit_context.ServerNeed does. Only the checks in `checks` limit the count.
     """
 
     def __init__(self, needs: Sequence[Any], checks: frozenset[str], failover: bool) -> None:
@@ -57,11 +57,11 @@ class RackCaps:
         self.halves = _prefix([n.half for n in needs])
         # power: what a server takes of both sides together, and of each side (A/B servers)
         if failover:  # the surviving side carries a dual server's whole draw
-            self.draw_total = _prefix([n.draw * (2 if n.dual else 1) for n in needs])
-            self.draw_side = _prefix([n.draw for n in needs])
-        else:
-            self.draw_total = _prefix([n.draw for n in needs])
-            self.draw_side = _prefix([n.draw // 2 for n in needs])
+            self.draw_total = _prefix([n.va * (2 if n.dual else 1) for n in needs])
+            self.draw_side = _prefix([n.va for n in needs])
+        else:  # the smaller share of a split in whole W, in VA
+            self.draw_total = _prefix([n.va for n in needs])
+            self.draw_side = _prefix([(n.draw // 2) * n.va / n.draw if n.draw else 0.0 for n in needs])
         # plugs: PSU i on feed i % 2, so side A takes the odd PSU
         self.plugs_total = _prefix([n.psus for n in needs])
         self.plugs_a = _prefix([(n.psus + 1) // 2 for n in needs])

@@ -1,4 +1,17 @@
-"""Hosting compute per virtualization cluster: hosts x overcommit (N+1) - VMs. Pure."""
+"""Hosting compute per virtualization cluster: hosts x overcommit (N+1) - VMs. Pure.
+
+* vCPU: physical cores x `cpu_overcommit` when every serving host declares its cores;
+  otherwise the hosts' declared vCPUs x `cpu_overcommit` (the older convention).
+* memory: each host's memory less `policy.hypervisor_reserved_gb`, x `memory_overcommit`.
+* disk: the cluster's shared datastore, `datastore_gb / replication_factor`, when it
+  declares one; otherwise the hosts' disks. Shared storage keeps its own redundancy (the
+  replication factor): no host is kept spare from it.
+* N+1: the largest host per resource is kept spare (not from a shared datastore).
+* The largest VM: one VM runs on one host, and must still find a host when the largest
+  fails: at most the logical processors (threads) and the memory (less the hypervisor's
+  share, x memory overcommit) of the largest host left after N+1.
+Rules and a worked example: docs/capacity-rules.md, "Hosting compute".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +20,7 @@ from collections.abc import Mapping
 from capacity.committed import CommitmentScope
 from capacity.policy import Policy
 from capacity.results import ClusterCapacity
-from inventory.model import Snapshot
+from inventory.model import HostCapacity, Snapshot
 
 #: VM statuses that hold their resources (NetBox VM status slugs).
 COUNTED_VM_STATUSES = frozenset({"active", "planned", "staged"})
@@ -52,17 +65,28 @@ def compute_clusters(snapshot: Snapshot, policy: Policy,
     out: dict[str, ClusterCapacity] = {}
     for c in snapshot.clusters:
         hosts = [h.capacity for h in c.hosts if status.get(h.device) in SERVING_HOST_STATUSES]
-        cpu = [float(h.vcpus) for h in hosts]
-        mem = [float(h.memory_gb) for h in hosts]
+        by_core = bool(hosts) and all(h.cores is not None for h in hosts)
+        cpu = [float(h.cores if by_core else h.vcpus) for h in hosts]  # type: ignore[arg-type]
+        logical = [float(host_threads(h)) for h in hosts]
+        mem = [max(float(h.memory_gb) - policy.hypervisor_reserved_gb, 0.0) for h in hosts]
         disk = [float(h.disk_gb) for h in hosts]
         spare = policy.compute_n_plus_one and len(hosts) >= 2
 
         def usable(values: list[float]) -> float:
             return sum(values) - (max(values) if spare else 0.0)
 
+        def after_n_plus_one(values: list[float]) -> float:
+            """The largest host left when the largest fails (N+1), else the largest."""
+            ordered = sorted(values, reverse=True)
+            return ordered[1] if spare else (ordered[0] if ordered else 0.0)
+
         cap_cpu = usable(cpu) * policy.cpu_overcommit
         cap_mem = usable(mem) * policy.memory_overcommit
-        cap_disk = usable(disk) * policy.disk_overcommit
+        shared = c.datastore_gb is not None
+        if shared:
+            cap_disk = c.datastore_gb / (c.replication_factor or 1.0) * policy.disk_overcommit  # type: ignore[operator]
+        else:
+            cap_disk = usable(disk) * policy.disk_overcommit
 
         u_cpu = u_mem = u_disk = 0.0
         for vm in c.vms:
@@ -81,5 +105,16 @@ def compute_clusters(snapshot: Snapshot, policy: Policy,
             disk_gb_capacity=_r(cap_disk), vcpus_used=_r(u_cpu), memory_gb_used=_r(u_mem),
             disk_gb_used=_r(u_disk), vcpus_free=_r(cap_cpu - u_cpu),
             memory_gb_free=_r(cap_mem - u_mem), disk_gb_free=_r(cap_disk - u_disk),
-            largest_host_vcpus=max(cpu, default=0.0), largest_host_memory_gb=max(mem, default=0.0))
+            largest_host_vcpus=max(logical, default=0.0),
+            largest_host_memory_gb=max((float(h.memory_gb) for h in hosts), default=0.0),
+            vm_max_vcpus=after_n_plus_one(logical),
+            vm_max_memory_gb=_r(after_n_plus_one(mem) * policy.memory_overcommit),
+            cores=sum(h.cores or 0 for h in hosts) if by_core else 0,
+            threads=int(sum(logical)) if by_core else 0, vcpu_basis="cores" if by_core else "vcpus",
+            datastore_gb=c.datastore_gb, replication_factor=(c.replication_factor or 1.0) if shared else None)
     return out
+
+
+def host_threads(h: HostCapacity) -> int:
+    """A host's logical processors: its threads, else its cores, else its declared vCPUs."""
+    return h.threads if h.threads is not None else (h.cores if h.cores is not None else h.vcpus)

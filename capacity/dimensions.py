@@ -12,6 +12,7 @@ forecast's "today" is the report's today, to the unit:
 | `bandwidth`      | allocated kbps                            | allocatable kbps                         |
 | `vcpus`, `memory_gb`, `disk_gb` | clusters' used                 | clusters' capacity (overcommit, N+1)     |
 | `outlets`        | PDU outlets in use on supplying feeds of open racks | those PDUs' outlets            |
+| `cooling`        | one room's (or rack's) heat, W            | its cooling (the largest unit spare)     |
 
 A site without a dimension (no cluster, no PDU) has no figure for it.
 """
@@ -32,6 +33,7 @@ from inventory.model import Snapshot
 KINDS: dict[str, str] = {
     "space": "U", "power": "VA", "power_failover": "VA", "ups": "VA", "genset": "VA",
     "bandwidth": "kbps", "vcpus": "vCPU", "memory_gb": "GB", "disk_gb": "GB", "outlets": "outlets",
+    "cooling": "W",
 }
 
 
@@ -41,7 +43,7 @@ class Figure:
     kind: str  # a key of KINDS
     used: float
     capacity: float
-    object: str | None = None  # the UPS or genset it is about
+    object: str | None = None  # the UPS, genset, room or rack it is about
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -88,6 +90,9 @@ def figures_of(report: dict[str, Any], snapshot: Snapshot) -> list[Figure]:
         if outlets.get(site, (0, 0))[1]:
             used, total = outlets[site]
             out.append(Figure(site, "outlets", used, total))
+        for c in report["cooling"]:
+            if c["site"] == site and c["capacity_w"]:
+                out.append(Figure(site, "cooling", c["heat_w"], c["capacity_w"], c["name"]))
     return out
 
 

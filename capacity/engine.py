@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 
-from capacity.bandwidth import compute_bandwidth
+from capacity.bandwidth import bandwidth_findings, compute_bandwidth
 from capacity.compute import compute_clusters
+from capacity.cooling import compute_cooling
 from capacity.findings import data_quality_findings
 from capacity.outlets import compute_plugs
 from capacity.policy import Policy
@@ -17,7 +18,8 @@ from inventory.model import Snapshot
 
 
 def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> CapacityResult:
-    """Space, power (normal and failover), plugs, UPS, genset, bandwidth, hosting and findings."""
+    """Space, power (W and VA, normal and failover, per leg), plugs, UPS, genset, cooling,
+    bandwidth, hosting and findings."""
     policy = policy or Policy()
     # The snapshot is millions of long-lived objects: move them out of the collector's
     # generations so the maths' short-lived allocations do not trigger full passes over
@@ -35,7 +37,9 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
         power = compute_power(snapshot, policy, scan)
         uplinks, bandwidth = compute_bandwidth(snapshot, policy, scan)
         clusters = compute_clusters(snapshot, policy, scan.host_status)
-        findings = data_quality_findings(snapshot, scan) + power.findings
+        cooling, cooling_findings = compute_cooling(snapshot, policy, power.racks)
+        findings = (data_quality_findings(snapshot, scan) + power.findings + cooling_findings
+                    + bandwidth_findings(snapshot, uplinks, bandwidth))
         return CapacityResult(
             space=space,
             feeds=power.feeds,
@@ -47,6 +51,8 @@ def compute_capacity(snapshot: Snapshot, policy: Policy | None = None) -> Capaci
             clusters=clusters,
             findings=_dedupe(findings),
             plugs=compute_plugs(snapshot, scan),
+            cooling=cooling,
+            ups_groups=power.ups_groups,
         )
     finally:
         gc.unfreeze()

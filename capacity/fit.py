@@ -12,11 +12,17 @@ Checks, in the order a planner would name the cause ("layers"):
   power   a server with >= 2 PSUs takes a primary + a redundant active feed of the rack,
           draw/2 on each normally and the whole draw on each on failover; a single-PSU
           server takes one feed. Each feed: load + share <= available and (policy
-          require_failover_safe) failover load + draw <= available
+          require_failover_safe) failover load + draw <= available. Draw in W, loads in
+          VA: W / policy.power_factor
+  legs    on a three-phase feed, the leg its PSUs take (the most headroom, with the
+          outlets): load + share <= a third of the feed (capacity/fit_legs.py)
   outlets every PSU gets a plug on its feed (PSU i on feed i % 2): a free outlet of a PDU
           on the feed, or the feed itself when nothing is cabled to it (capacity/outlets.py)
-  ups     the UPSs behind those feeds keep load and failover load within rated x derating
-  genset  the gensets behind those UPSs likewise, loads divided by the UPS efficiency
+  ups     the UPSs behind those feeds keep load and failover load within both ratings
+          (VA and W) x derating
+  genset  the gensets behind those UPSs likewise, loads x (1 / UPS efficiency + the
+          genset's cooling factor)
+  cooling the draw, as heat, within the cooling headroom of the rack's room and rack
 Load increments follow capacity/power.py's failover model, so a placement's "after"
 figures are what the engine reports once the servers are installed.
 Bandwidth is per site; hosting compute per cluster. Rules and decisions:
@@ -48,7 +54,7 @@ from inventory.model import Snapshot
 from inventory.names import same_name, select_sites
 
 #: The placement layers, in the order a planner names the cause.
-LAYERS = ("space", "weight", "power", "outlets", "ups", "genset")
+LAYERS = ("space", "weight", "power", "legs", "outlets", "ups", "genset", "cooling")
 
 
 def check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | None,
@@ -69,15 +75,16 @@ def _check_fit(snapshot: Snapshot, request: CapacityRequest, policy: Policy | No
     ctx = FitContext(snapshot, policy, result, space_index_for(snapshot, policy, result.space))
     sites = _request_sites(snapshot, request, only_sites)
     tenant = _resolve_tenant(snapshot, request.tenant)
-    needs = needs_of(request)
+    needs = needs_of(request, policy.power_factor)
     notes: list[str] = []
     placements: list[PlacementCandidate] = []
     if needs:
         dims, placements = _server_dims(ctx, needs, sites, tenant, notes)
     else:
         dims = [DimensionCheck(d, u, None, None, None, "not requested", "no servers in the request")
-                for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("outlets", "plugs"),
-                             ("ups", "VA"), ("genset", "VA"), ("bandwidth", "Mbps"))]
+                for d, u in (("space", "U"), ("weight", "kg"), ("power", "VA"), ("legs", "VA"),
+                             ("outlets", "plugs"), ("ups", "VA"), ("genset", "VA"), ("cooling", "W"),
+                             ("bandwidth", "Mbps"))]
     if ctx.search_cut:
         what = "a better placement" if placements else "a placement"
         notes.append(f"the placement search stopped after {fit_search.SEARCH_BUDGET:,} tries: {what} may "

@@ -17,7 +17,8 @@ from capacity.fit_request import CapacityRequest, ServerRequest
 from capacity.fit_result import ServerSpot
 from capacity.outlets import compute_plugs
 from capacity.policy import Policy
-from capacity.results import CapacityResult, FeedPlugs, FeedPower
+from capacity.results import CapacityResult, FeedPlugs, FeedPower, SourcePower
+from capacity.sources import genset_multipliers
 from capacity.space import RackOccupancy, SpaceIndex
 from inventory.model import Snapshot
 
@@ -30,8 +31,9 @@ class ServerNeed:
     req: ServerRequest
     half: int  # half units
     whole: bool  # whole-unit height: placed on whole units only
-    draw: int
+    draw: int  # W: what the server draws and the heat it gives off
     dual: bool  # >= 2 PSUs: an A/B feed pair
+    va: float = 0.0  # the draw in VA at the policy's power factor (feeds, UPS, genset)
 
     @property
     def psus(self) -> int:
@@ -43,12 +45,12 @@ class ServerNeed:
         return (self.half, self.whole, self.req.full_depth, self.draw, self.psus, self.req.weight_kg)
 
 
-def needs_of(request: CapacityRequest) -> list[ServerNeed]:
+def needs_of(request: CapacityRequest, power_factor: float = 1.0) -> list[ServerNeed]:
     """The request's servers in placement order: largest first packs better (the report
     lists them in request order)."""
     needs = [
         ServerNeed(order=i, req=s, half=int(round(s.u_height * 2)), whole=float(s.u_height).is_integer(),
-                   draw=s.draw_w, dual=s.psu_count >= 2)
+                   draw=s.draw_w, dual=s.psu_count >= 2, va=s.draw_w / power_factor)
         for i, s in enumerate(request.servers)
     ]
     needs.sort(key=lambda n: (-n.half, not n.req.full_depth, -n.draw, n.order))
@@ -66,6 +68,10 @@ class PlacementState:
         self.ups_fo: dict[str, float] = defaultdict(float)
         self.gen: dict[str, float] = defaultdict(float)
         self.gen_fo: dict[str, float] = defaultdict(float)
+        self.leg: dict[tuple[str, str], float] = defaultdict(float)  # (feed, leg) -> VA added
+        self.leg_fo: dict[tuple[str, str], float] = defaultdict(float)
+        self.leg_plugs: dict[tuple[str, str], int] = {}  # (feed, leg) -> plugs taken there
+        self.cool: dict[str, float] = defaultdict(float)  # cooling key -> W of heat added
         self.weight: dict[str, float] = defaultdict(float)
         self.plugs: dict[str, int] = defaultdict(int)  # feed key -> plugs taken
         self.racks: list[RackOccupancy] = []
@@ -84,6 +90,7 @@ class FeedOption:
     plug_inc: dict[str, int]  # feed key -> plugs its PSUs take
     ups_inc: dict[str, tuple[float, float]]
     gen_inc: dict[str, tuple[float, float]]
+    legs: dict[str, str | None] | None = None  # three-phase feed -> the leg chosen (capacity/fit_legs.py)
 
 
 class FitContext:
@@ -98,11 +105,12 @@ class FitContext:
         self.failover = policy.require_failover_safe
         self.site_names = {s.key: s.name for s in snapshot.sites}
         self.ups_genset = {u.key: u.genset for u in snapshot.ups}
-        self.ups_eff = {
-            u.key: (u.efficiency if u.efficiency is not None else policy.ups_efficiency) for u in snapshot.ups
-        }
+        self.pf = policy.power_factor
+        # what a genset carries per VA of a UPS's output: 1 / efficiency + its cooling factor
+        self.genset_mult = genset_multipliers(snapshot, policy)
         # redundancy groups with at least two members (a group of one backs nobody up)
-        self._ups_group = multi_groups({u.key: u.redundancy_group for u in snapshot.ups})
+        declared = {u.key: u.redundancy_group for u in snapshot.ups}
+        self._ups_group = multi_groups(result.ups_groups if result.ups_groups is not None else declared)
         self._genset_group = multi_groups({g.key: g.redundancy_group for g in snapshot.gensets})
         self._feeds_by_rack: dict[str, list[FeedPower]] | None = None
         self._rack_feed_cache: dict[str, list[FeedPower]] = {}
@@ -123,6 +131,20 @@ class FitContext:
         self.plugs: dict[str, FeedPlugs] = result.plugs or compute_plugs(snapshot)
         self._plug_room: dict[tuple[str, int], bool] = {}
         self._sides: dict[str, tuple[float, float, int, int]] | None = None
+        self._cooling: dict[str, list[tuple[str, float]]] | None = None
+
+    def cooling_of(self, rack: str) -> list[tuple[str, float]]:
+        """(cooling key, headroom W) of the rack's room and of the rack, where declared."""
+        if self._cooling is None:
+            self._cooling = {}
+            cooling = self.result.cooling
+            if cooling:
+                for r in self.snapshot.racks:
+                    found = [(k, cooling[k].headroom_w) for k in (f"room:{r.location}", f"rack:{r.key}")
+                             if k in cooling]
+                    if found:
+                        self._cooling[r.key] = found
+        return self._cooling.get(rack, [])
 
     def free_plugs(self, feed: str) -> int:
         fp = self.plugs.get(feed)
@@ -189,9 +211,19 @@ class FitContext:
         self._rack_feed_cache[rack] = feeds
         return feeds
 
+    def rooms(self, obj: Any) -> tuple[float, float]:
+        """(headroom, failover headroom) in VA of a feed, UPS or genset. A UPS or genset
+        also has a W rating: its W headroom counts as VA of load at the policy's power
+        factor (what a request's servers are), and the tighter of the two binds."""
+        if isinstance(obj, SourcePower):
+            return (min(obj.headroom_va, obj.headroom_w / self.pf),
+                    min(obj.failover_headroom_va, obj.failover_headroom_w / self.pf))
+        return obj.headroom_va, obj.failover_headroom_va
+
     def metric(self, obj: Any) -> float:
         """The headroom a placement must keep: failover headroom when the policy wants it."""
-        return min(obj.headroom_va, obj.failover_headroom_va) if self.failover else obj.headroom_va
+        normal, failover = self.rooms(obj)
+        return min(normal, failover) if self.failover else normal
 
     def feed_room(self, rack: str, dual: bool) -> float:
         """The most draw one server could add to this rack's feeds, ignoring UPS/genset
@@ -253,6 +285,15 @@ class FitContext:
     def genset_of(self, ups: str) -> str | None:
         g = self.ups_genset.get(ups)
         return g if g is not None and g in self.result.gensets else None
+
+
+def room_left(ctx: FitContext, headroom: float, failover_headroom: float, inc_n: float, inc_fo: float,
+              st_n: float, st_fo: float) -> float:
+    """Headroom left after the increment (failover headroom when the policy wants it)."""
+    normal = headroom - st_n - inc_n
+    if not ctx.failover:
+        return normal
+    return min(normal, failover_headroom - st_fo - inc_fo)
 
 
 def multi_groups(group_of: dict[str, str | None]) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The dimension checks of a fit: before / requested / after / verdict / reason for
-space, weight, power, outlets, UPS, genset, bandwidth and hosting compute. Pure.
+space, weight, power, legs, outlets, UPS, genset, cooling, bandwidth and hosting compute
+(vCPU, memory and disk of the cluster, and the largest VM one host takes). Pure.
 
 With a placement, the figures are those of what it uses (the racks, the tightest feed,
 UPS or genset); without one, the best any open rack offers and why it is not enough.
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from capacity.fit_context import FitContext, PlacementState, ServerNeed
+from capacity.fit_context import FitContext, PlacementState, ServerNeed, room_left
+from capacity.fit_legs import cooling_dim, legs_dim
 from capacity.fit_request import CapacityRequest, HostingRequest
 from capacity.fit_result import DimensionCheck, Verdict, figure_text, num_text, rounded
-from capacity.fit_server import masks_of, room_left, source_increments
+from capacity.fit_server import masks_of, source_increments
 from capacity.space import RackOccupancy
 from inventory.errors import InputError
 from inventory.names import natural_key, same_name
@@ -138,12 +140,12 @@ def _outlets_dim(ctx: FitContext, needs: list[ServerNeed], st: PlacementState | 
                           None if before is None else before - requested, verdict, reason)
 
 
-def _draw_reason(needs: list[ServerNeed]) -> str:
+def _draw_reason(ctx: FitContext, needs: list[ServerNeed]) -> str:
     """Each server's draw and where it comes from, for the power reason."""
     parts = [f"{n.req.name} {n.draw} W {n.req.draw_source}"
              + (" (no allocated draw given)" if n.req.draw_source == "maximum" else "")
              for n in sorted(needs, key=lambda n: n.order)]
-    return "draw: " + ", ".join(parts)
+    return "draw: " + ", ".join(parts) + f"; VA = W / power factor {ctx.pf:g}"
 
 
 def _power_like_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], st: PlacementState | None,
@@ -160,7 +162,7 @@ def _power_like_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], st: Pl
 def _used_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], st: PlacementState,
                     pool: dict[str, Any], label: str, verdict: Verdict) -> DimensionCheck:
     """The tightest headroom among the feeds, UPSs or gensets the placement uses."""
-    total = sum(n.draw for n in needs)
+    total = sum(n.va for n in needs)
     inc_n, inc_fo = {"power": (st.feed, st.feed_fo), "ups": (st.ups, st.ups_fo),
                      "genset": (st.gen, st.gen_fo)}[layer]
     touched = [k for k in inc_n if k in pool]
@@ -173,14 +175,14 @@ def _used_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], st: Pl
         return DimensionCheck(layer, "VA", None, rounded(requested), None, verdict, why)
 
     def left(k: str) -> float:
-        return room_left(ctx, pool[k].headroom_va, pool[k].failover_headroom_va, 0, 0, inc_n[k], inc_fo[k])
+        return room_left(ctx, *ctx.rooms(pool[k]), 0, 0, inc_n[k], inc_fo[k])
 
     before = min(ctx.metric(pool[k]) for k in touched)
     after = min(left(k) for k in touched)
     tight = min(touched, key=lambda k: (left(k), k))
-    reason = f"{_headroom_kind(ctx)} of the tightest {label} used ({pool[tight].name})"
+    reason = f"{_headroom_kind(ctx)} of the tightest {label} used ({pool[tight].name}{_binding(ctx, pool[tight])})"
     if layer == "power":
-        reason = _draw_reason(needs) + "; " + reason
+        reason = _draw_reason(ctx, needs) + "; " + reason
     return DimensionCheck(layer, "VA", rounded(before), rounded(requested), rounded(after), verdict, reason)
 
 
@@ -188,7 +190,7 @@ def _offered_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], eli
                        pool: dict[str, Any], label: str, verdict: Verdict) -> DimensionCheck:
     """With no placement: the best headroom any open rack offers (one server's worth of
     feeds, UPSs or gensets)."""
-    total = sum(n.draw for n in needs)
+    total = sum(n.va for n in needs)
     first = needs[0]
     metric = ctx.metric
     best: tuple[float, str, float] | None = None  # (headroom, names, genset VA per VA drawn)
@@ -223,8 +225,9 @@ def _offered_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], eli
                 ratio = 1.0
                 if layer == "genset" and first.draw:
                     _, gen_inc = source_increments(ctx, first.draw, route)
-                    ratio = sum(v for v, _ in gen_inc.values()) / first.draw
-                best = (value, ", ".join(pool[k].name for k in keys), ratio)
+                    ratio = sum(v for v, _ in gen_inc.values()) / first.va
+                tightest = min((pool[k] for k in keys), key=metric)
+                best = (value, ", ".join(pool[k].name for k in keys) + _binding(ctx, tightest), ratio)
     if best is None:
         why = ("no open rack has an A/B feed pair (a primary and a redundant active feed)"
                if layer == "power" and first.dual else f"no open rack reaches a {label}")
@@ -242,13 +245,21 @@ def _offered_power_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], eli
         reason = (f"the {len(needs)} servers need {figure_text(requested)} VA in all and cannot all be "
                   f"given {kind}; the best an open rack offers is {figure_text(before)} VA ({label} {names})")
     if layer == "power":
-        reason = _draw_reason(needs) + "; " + reason
+        reason = _draw_reason(ctx, needs) + "; " + reason
     return DimensionCheck(layer, "VA", rounded(before), rounded(requested), rounded(before - requested), verdict,
                           reason)
 
 
 def _headroom_kind(ctx: FitContext) -> str:
     return "failover headroom" if ctx.failover else "headroom"
+
+
+def _binding(ctx: FitContext, obj: Any) -> str:
+    """", its W rating binds" when a UPS's or genset's W rating is the tighter one."""
+    normal, failover = ctx.rooms(obj)
+    room = min(normal, failover) if ctx.failover else normal
+    va_room = min(obj.headroom_va, obj.failover_headroom_va) if ctx.failover else obj.headroom_va
+    return ", its W rating binds" if room < va_room - 1e-9 else ""
 
 
 def bandwidth_dim(ctx: FitContext, needs: list[ServerNeed], sites: set[str], placed_site: str | None
@@ -271,65 +282,67 @@ def bandwidth_dim(ctx: FitContext, needs: list[ServerNeed], sites: set[str], pla
                           verdict, reason), ok
 
 
+HOSTING = (("vcpu", "vCPU", "vcpus"), ("memory", "GB", "memory_gb"), ("disk", "GB", "disk_gb"))
+#: one VM on one host: (dimension, unit, request field, ClusterCapacity field)
+ONE_HOST = (("host_vcpu", "vCPU", "vcpus", "vm_max_vcpus"), ("host_memory", "GB", "memory_gb", "vm_max_memory_gb"))
+
+
 def hosting_dims(ctx: FitContext, request: CapacityRequest, sites: set[str]) -> list[DimensionCheck]:
     """vCPU, memory and disk on the first cluster (the one named, else the sites' clusters
-    by name) that takes the hosting, else on the one with the most free vCPUs."""
+    by name) that takes the hosting, else on the one with the most free vCPUs; then the
+    largest VM one of its hosts takes after N+1 (the request is one VM)."""
     h = request.hosting
-    names = [("vcpu", "vCPU", "vcpus"), ("memory", "GB", "memory_gb"), ("disk", "GB", "disk_gb")]
+    dims = [(d, u, f) for d, u, f in HOSTING] + [(d, u, f) for d, u, f, _ in ONE_HOST]
     if h is None:
-        return [DimensionCheck(d, u, None, None, None, "not requested", "no hosting requested") for d, u, _ in names]
+        return [DimensionCheck(d, u, None, None, None, "not requested", "no hosting requested") for d, u, _ in dims]
     candidates = [k for k in _clusters_in_scope(ctx, h, sites) if k in ctx.result.clusters]
     if not candidates:
         return [DimensionCheck(d, u, None, getattr(h, f) or None, None,
                                "does not fit" if getattr(h, f) else "not requested",
                                "no virtualization cluster in the site(s) in scope")
-                for d, u, f in names]
-
-    def one_host(k: str) -> dict[str, float]:
-        """What one VM may have on the cluster: no more vCPUs than its largest serving host
-        has (overcommit shares a host's CPUs between VMs, it does not make a VM bigger than
-        its host), no more memory than that host's after the memory overcommit; disk is
-        the cluster's shared storage."""
-        c = ctx.result.clusters[k]
-        return {"vcpus": c.largest_host_vcpus, "memory_gb": c.largest_host_memory_gb * ctx.policy.memory_overcommit,
-                "disk_gb": float("inf")}
-
-    def room(k: str) -> dict[str, float]:
-        c = ctx.result.clusters[k]
-        host = one_host(k)
-        free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
-        return {f: min(free[f], host[f]) for f in free}
+                for d, u, f in dims]
 
     def fits_all(k: str) -> bool:
-        r = room(k)
-        return all(r[f] >= getattr(h, f) - 1e-9 for _, _, f in names)
+        c = ctx.result.clusters[k]
+        pool = all(getattr(c, f"{f}_free") >= getattr(h, f) - 1e-9 for _, _, f in HOSTING)
+        return pool and all(getattr(c, limit) >= getattr(h, f) - 1e-9 for _, _, f, limit in ONE_HOST)
 
     chosen = next((k for k in candidates if fits_all(k)), None)
     if chosen is None:
         chosen = max(candidates, key=lambda k: (ctx.result.clusters[k].vcpus_free, k))
     ctx.hosting_cluster = chosen
     c = ctx.result.clusters[chosen]
-    free = {"vcpus": c.vcpus_free, "memory_gb": c.memory_gb_free, "disk_gb": c.disk_gb_free}
-    host = one_host(chosen)
     n1 = " with the largest host kept spare (N+1)" if ctx.policy.compute_n_plus_one else ""
+    basis = {"vcpus": (f", {c.cores} physical cores x cpu overcommit {ctx.policy.cpu_overcommit:g}"
+                       if c.vcpu_basis == "cores" else ""),
+             "memory_gb": f", {ctx.policy.hypervisor_reserved_gb:g} GB per host kept for the hypervisor",
+             "disk_gb": (f" (datastore {figure_text(c.datastore_gb)} GB / replication factor "
+                         f"{c.replication_factor:g})" if c.datastore_gb is not None else "")}
     out = []
-    for d, u, f in names:
+    for d, u, f in HOSTING:
         want = getattr(h, f)
+        free = getattr(c, f"{f}_free")
         if not want:
-            out.append(DimensionCheck(d, u, rounded(free[f]), None, None, "not requested",
+            out.append(DimensionCheck(d, u, rounded(free), None, None, "not requested",
                                       f"none asked of cluster {c.name}"))
             continue
-        before = free[f]
-        reason = f"free on cluster {c.name} after overcommit{n1}"
-        if want > host[f] + 1e-9:  # the host limit decides: show it
-            before = host[f]
-            largest = (f"{figure_text(host[f])} {u}" if f == "vcpus" else
-                       f"{figure_text(c.largest_host_memory_gb)} GB x memory overcommit "
-                       f"{ctx.policy.memory_overcommit:g}")
-            reason = (f"one VM runs on one host: the largest serving host of cluster {c.name} takes at most "
-                      f"{largest}; {figure_text(free[f])} {u} {reason}")
-        v: Verdict = "fits" if before >= want - 1e-9 else "does not fit"
-        out.append(DimensionCheck(d, u, rounded(before), want, rounded(before - want), v, reason))
+        where = "its shared datastore" if f == "disk_gb" and c.datastore_gb is not None else f"cluster {c.name}"
+        reason = f"free on {where} after overcommit{n1}{basis[f]}"
+        v: Verdict = "fits" if free >= want - 1e-9 else "does not fit"
+        out.append(DimensionCheck(d, u, rounded(free), want, rounded(free - want), v, reason))
+    after = "left when the largest fails (N+1)" if ctx.policy.compute_n_plus_one and c.hosts >= 2 else "serving"
+    for d, u, f, limit in ONE_HOST:
+        want = getattr(h, f)
+        most = getattr(c, limit)
+        if not want:
+            out.append(DimensionCheck(d, u, rounded(most), None, None, "not requested", f"none asked of cluster {c.name}"))
+            continue
+        what = ("logical processors (threads)" if f == "vcpus" else
+                f"memory less the hypervisor's {ctx.policy.hypervisor_reserved_gb:g} GB, x memory overcommit "
+                f"{ctx.policy.memory_overcommit:g}")
+        reason = f"one VM runs on one host: the largest host of cluster {c.name} {after}, its {what}"
+        v = "fits" if most >= want - 1e-9 else "does not fit"
+        out.append(DimensionCheck(d, u, rounded(most), want, rounded(most - want), v, reason))
     return out
 
 
@@ -355,4 +368,8 @@ def layer_dim(ctx: FitContext, layer: str, needs: list[ServerNeed], st: Placemen
         return weight_dim(ctx, needs, st, eligible, verdict)
     if layer == "outlets":
         return _outlets_dim(ctx, needs, st, eligible, verdict)
+    if layer == "legs":
+        return legs_dim(ctx, needs, st, eligible, verdict)
+    if layer == "cooling":
+        return cooling_dim(ctx, needs, st, eligible, verdict)
     return _power_like_dim(ctx, layer, needs, st, eligible, verdict)

@@ -59,10 +59,14 @@ class ServerSpot:
     feed_b: str | None  # None for a single-PSU server
     feed_a_name: str | None
     feed_b_name: str | None
-    draw_va: int  # the server's whole draw
-    feed_a_draw_va: int | None  # its share on each feed in normal operation
+    draw_va: int  # the server's whole draw, in W (the name predates the power factor)
+    feed_a_draw_va: int | None  # its share on each feed in normal operation, in W
     feed_b_draw_va: int | None
     draw_source: str  # "allocated" | "maximum"
+    # the leg of a three-phase feed its PSUs on that feed take (None: single-phase, or
+    # spread over the legs when no leg has the outlets)
+    feed_a_leg: str | None = None
+    feed_b_leg: str | None = None
 
     @property
     def units(self) -> str:

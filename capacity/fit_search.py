@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from capacity.bounds import FewestRacks, RackCaps, TopK
-from capacity.fit_context import FitContext, LazyPool, PlacementState, ServerNeed
+from capacity.fit_context import FitContext, LazyPool, PlacementState, ServerNeed, room_left
 from capacity.fit_result import PlacementCandidate, ServerSpot
-from capacity.fit_server import room_left, source_increments, try_server
+from capacity.fit_server import source_increments, try_server
 from capacity.space import RackOccupancy
 
 
@@ -108,10 +108,10 @@ def _route_ok(ctx: FitContext, st: PlacementState, need: ServerNeed, route: tupl
         ups_inc, gen_inc = source_increments(ctx, need.draw, route)
         ok = True
         if "ups" in checks:
-            ok = all(room_left(ctx, ctx.result.ups[k].headroom_va, ctx.result.ups[k].failover_headroom_va, a, b,
+            ok = all(room_left(ctx, *ctx.rooms(ctx.result.ups[k]), a, b,
                                st.ups.get(k, 0.0), st.ups_fo.get(k, 0.0)) >= -1e-9 for k, (a, b) in ups_inc.items())
         if ok and "genset" in checks:
-            ok = all(room_left(ctx, ctx.result.gensets[k].headroom_va, ctx.result.gensets[k].failover_headroom_va,
+            ok = all(room_left(ctx, *ctx.rooms(ctx.result.gensets[k]),
                                a, b, st.gen.get(k, 0.0), st.gen_fo.get(k, 0.0)) >= -1e-9
                      for k, (a, b) in gen_inc.items())
         st.route_ok[key] = ok
@@ -168,7 +168,7 @@ def search(ctx: FitContext, needs: list[ServerNeed], racks: list[RackOccupancy],
         kth = top.kth()
         if kth is not None and (bound, rank) > kth:
             break  # no anchor left can enter the top `limit`
-        if power_on and first.draw > ctx.feed_room(anchor.key, first.dual) + 1e-9:
+        if power_on and first.va > ctx.feed_room(anchor.key, first.dual) + 1e-9:
             continue  # cheap bound first: most racks of a full site stop here
         if (first.signature, checks, anchor.key) in ctx.fails:
             continue
@@ -318,7 +318,9 @@ def _pool(ctx: FitContext, need: ServerNeed, checks: frozenset[str], spill: list
 
 def _could_take(ctx: FitContext, need: ServerNeed, occ: RackOccupancy, checks: frozenset[str]) -> bool:
     """Could the rack take the server on its own figures (before this request)?"""
-    if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
+    if "power" in checks and need.va > ctx.feed_room(occ.key, need.dual) + 1e-9:
+        return False
+    if "cooling" in checks and any(head < need.draw - 1e-9 for _, head in ctx.cooling_of(occ.key)):
         return False
     if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
         return False

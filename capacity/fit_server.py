@@ -3,7 +3,9 @@ most headroom, and the load each adds to feeds, UPSs and gensets. Pure.
 
 Load increments follow capacity/power.py's failover model (`split_evenly`,
 `group_failover`), so a placement's "after" figures are what the capacity report shows
-once the servers are installed. Plugs: capacity/outlets.py.
+once the servers are installed. A request's draw is in W; feeds, UPSs and gensets take
+it in VA at the policy's power factor. Plugs: capacity/outlets.py; three-phase legs and
+cooling: capacity/fit_legs.py.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed
+from capacity.failover import split_evenly
+from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed, room_left
+from capacity.fit_legs import commit_cooling, commit_legs, cooling_left, pick_legs
 from capacity.fit_result import ServerSpot
 from capacity.outlets import plugs_needed
-from capacity.power import split_evenly
 from capacity.results import FeedPower
 from capacity.space import RackOccupancy, aligned_runs
 
@@ -61,15 +64,15 @@ def _options(ctx: FitContext, need: ServerNeed, occ: RackOccupancy) -> list[Feed
 
 
 def _increments(ctx: FitContext, draw: int, chosen: tuple[FeedPower, ...], psus: int) -> FeedOption:
-    """Load increments of a server on these feeds, as capacity/power.py would count them.
+    """Load increments (VA) of a server on these feeds, as capacity/power.py would count them.
 
-    The draw is split evenly over the server's feeds in whole VA (remainder to the first,
-    as power.split_evenly). Failover (power.group_failover): when one side of a group
+    The draw is split evenly over the server's feeds in whole W (remainder to the first,
+    as power.split_evenly), each share / the power factor. Failover (power.group_failover): when one side of a group
     fails, the server's draw on that side moves to its items on the surviving sides of
     the same group; a source's failover load is its load plus the most it gains.
     Feeds group by rack with the feed type as side, UPSs and gensets by redundancy group.
     """
-    items = [(f.key, s) for f, s in zip(chosen, _shares(draw, len(chosen)))]
+    items = [(f.key, s / ctx.pf) for f, s in zip(chosen, _shares(draw, len(chosen)))]
     side = {f.key: f.type for f in chosen}
     feed_inc = _group_inc(items, lambda k: side[k], lambda k: "rack")
     ups_inc, gen_inc = source_increments(ctx, draw, tuple(ctx.ups_of(f) for f in chosen))
@@ -83,12 +86,13 @@ def _shares(draw: int, n: int) -> list[float]:
 
 def source_increments(ctx: FitContext, draw: int, route: tuple[str | None, ...]
                       ) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
-    """UPS and genset (normal, failover) increments of a server drawing `draw` through
-    feeds behind these UPSs (one per feed, None: no UPS), computed once per query."""
+    """UPS and genset (normal, failover) increments in VA of a server drawing `draw` W
+    through feeds behind these UPSs (one per feed, None: no UPS), computed once per query."""
     key = (draw, route)
     cached = ctx.source_inc_cache.get(key)
     if cached is None:
-        cached = ctx.source_inc_cache[key] = _source_increments(ctx, list(zip(route, _shares(draw, len(route)))))
+        shares = [s / ctx.pf for s in _shares(draw, len(route))]
+        cached = ctx.source_inc_cache[key] = _source_increments(ctx, list(zip(route, shares)))
     return cached
 
 
@@ -97,8 +101,9 @@ def _source_increments(ctx: FitContext, route: list[tuple[str | None, float]]
     """UPS and genset increments of a server whose feeds hang off these UPSs (shares)."""
     ups_items = [(u, s) for u, s in route if u is not None]
     ups_inc = _group_inc(ups_items, lambda u: u, ctx.ups_group)
-    # gensets: UPS items a level up, divided by the UPS efficiency
-    gen_items = [(g, s / ctx.ups_eff[u], u) for u, s in ups_items if (g := ctx.genset_of(u)) is not None]
+    # gensets: UPS items a level up, x (1 / UPS efficiency + the genset's cooling factor)
+    mult = ctx.genset_mult
+    gen_items = [(g, s * mult[u], u) for u, s in ups_items if (g := ctx.genset_of(u)) is not None]
     gen_inc = _group_inc([(g, v) for g, v, _ in gen_items], lambda g: g, ctx.genset_group)
     # A UPS failure moves draw between UPSs of its group; seen from the gensets (as in
     # power.compute_power) the surviving UPS's genset gains it. Bound that gain.
@@ -109,9 +114,9 @@ def _source_increments(ctx: FitContext, route: list[tuple[str | None, float]]
             survivors = [(u, s) for u, s in ups_items if u != x and gx is not None and ctx.ups_group(u) == gx]
             if not survivors:
                 continue
-            net = sum(sx / len(survivors) / ctx.ups_eff[u] for u, _ in survivors if ctx.genset_of(u) == g)
+            net = sum(sx / len(survivors) * mult[u] for u, _ in survivors if ctx.genset_of(u) == g)
             if ctx.genset_of(x) == g:
-                net -= sx / ctx.ups_eff[x]
+                net -= sx * mult[x]
             extra = max(extra, net)
         gen_inc[g] = (normal, max(fo, normal + extra))
     return ups_inc, gen_inc
@@ -136,18 +141,10 @@ def _group_inc(items: list[tuple[str, float]], side_of: Any, group_of: Any) -> d
     return out
 
 
-def room_left(ctx: FitContext, headroom: int, failover_headroom: int, inc_n: float, inc_fo: float,
-              st_n: float, st_fo: float) -> float:
-    """Headroom left after the increment (failover headroom when the policy wants it)."""
-    normal = headroom - st_n - inc_n
-    if not ctx.failover:
-        return normal
-    return min(normal, failover_headroom - st_fo - inc_fo)
-
-
 def _option_rooms(ctx: FitContext, st: PlacementState, opt: FeedOption) -> dict[str, float]:
     """Per layer, the least headroom left on what the option touches (inf if nothing)."""
-    rooms = {"power": float("inf"), "outlets": float("inf"), "ups": float("inf"), "genset": float("inf")}
+    rooms = {"power": float("inf"), "outlets": float("inf"), "ups": float("inf"), "genset": float("inf"),
+             "legs": float("inf")}
     for k, n_plugs in opt.plug_inc.items():
         rooms["outlets"] = min(rooms["outlets"], ctx.free_plugs(k) - st.plugs.get(k, 0) - n_plugs)
     for k, (n, fo) in opt.feed_inc.items():
@@ -155,12 +152,12 @@ def _option_rooms(ctx: FitContext, st: PlacementState, opt: FeedOption) -> dict[
         rooms["power"] = min(rooms["power"], room_left(ctx, fp.headroom_va, fp.failover_headroom_va, n, fo,
                                                    st.feed.get(k, 0.0), st.feed_fo.get(k, 0.0)))
     for k, (n, fo) in opt.ups_inc.items():
-        sp = ctx.result.ups[k]
-        rooms["ups"] = min(rooms["ups"], room_left(ctx, sp.headroom_va, sp.failover_headroom_va, n, fo,
+        room, fo_room = ctx.rooms(ctx.result.ups[k])
+        rooms["ups"] = min(rooms["ups"], room_left(ctx, room, fo_room, n, fo,  # type: ignore[arg-type]
                                                st.ups.get(k, 0.0), st.ups_fo.get(k, 0.0)))
     for k, (n, fo) in opt.gen_inc.items():
-        sp = ctx.result.gensets[k]
-        rooms["genset"] = min(rooms["genset"], room_left(ctx, sp.headroom_va, sp.failover_headroom_va, n, fo,
+        room, fo_room = ctx.rooms(ctx.result.gensets[k])
+        rooms["genset"] = min(rooms["genset"], room_left(ctx, room, fo_room, n, fo,  # type: ignore[arg-type]
                                                      st.gen.get(k, 0.0), st.gen_fo.get(k, 0.0)))
     return rooms
 
@@ -168,7 +165,7 @@ def _option_rooms(ctx: FitContext, st: PlacementState, opt: FeedOption) -> dict[
 def try_server(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackOccupancy,
                checks: frozenset[str]) -> tuple[ServerSpot | None, str | None]:
     """Place one server in one rack under the enabled checks; (placement, None) or (None, failing layer)."""
-    if "power" in checks and need.draw > ctx.feed_room(occ.key, need.dual) + 1e-9:
+    if "power" in checks and need.va > ctx.feed_room(occ.key, need.dual) + 1e-9:
         return None, "power"
     if "outlets" in checks and not ctx.plugs_possible(occ.key, need):
         return None, "outlets"
@@ -182,7 +179,7 @@ def try_server(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackO
         if (occ.weight_kg or 0.0) + st.weight.get(occ.key, 0.0) + w > occ.max_weight_kg + 1e-9:
             return None, "weight"
     chosen: FeedOption | None = None
-    power_checks = [layer for layer in ("power", "outlets", "ups", "genset") if layer in checks]
+    power_checks = [layer for layer in ("power", "legs", "outlets", "ups", "genset") if layer in checks]
     if power_checks:
         options = _options(ctx, need, occ)
         if not options:
@@ -191,6 +188,7 @@ def try_server(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackO
         passed = 0  # how many of power_checks, in order, the best option passes
         for opt in options:
             rooms = _option_rooms(ctx, st, opt)
+            rooms["legs"] = pick_legs(ctx, st, opt, "outlets" in checks)
             ok = 0
             while ok < len(power_checks) and rooms[power_checks[ok]] >= -1e-9:
                 ok += 1
@@ -203,6 +201,8 @@ def try_server(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackO
                 best_key, chosen = key, opt
         if chosen is None:
             return None, power_checks[passed]
+    if "cooling" in checks and cooling_left(ctx, st, occ.key, need.draw) < -1e-9:
+        return None, "cooling"
     return _commit(ctx, st, need, occ, block, chosen), None
 
 
@@ -235,9 +235,13 @@ def _commit(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackOccu
         for k, (n, fo) in chosen.gen_inc.items():
             st.gen[k] += n
             st.gen_fo[k] += fo
+        commit_legs(st, chosen)
+    commit_cooling(ctx, st, occ.key, need.draw)
     if occ not in st.racks:
         st.racks.append(occ)
     feeds = chosen.feeds if chosen is not None else ()
+    w_shares = [int(s) for s in split_evenly(need.draw, len(feeds))] if feeds else []
+    legs = (chosen.legs or {}) if chosen is not None else {}
     sp = ServerSpot(
         server=need.req.name,
         site=occ.site,
@@ -253,9 +257,11 @@ def _commit(ctx: FitContext, st: PlacementState, need: ServerNeed, occ: RackOccu
         feed_a_name=feeds[0].name if feeds else None,
         feed_b_name=feeds[1].name if len(feeds) > 1 else None,
         draw_va=need.draw,
-        feed_a_draw_va=int(chosen.feed_inc[feeds[0].key][0]) if chosen is not None and feeds else None,
-        feed_b_draw_va=int(chosen.feed_inc[feeds[1].key][0]) if chosen is not None and len(feeds) > 1 else None,
+        feed_a_draw_va=w_shares[0] if w_shares else None,
+        feed_b_draw_va=w_shares[1] if len(w_shares) > 1 else None,
         draw_source=need.req.draw_source,
+        feed_a_leg=legs.get(feeds[0].key) if feeds else None,
+        feed_b_leg=legs.get(feeds[1].key) if len(feeds) > 1 else None,
     )
     st.placed.append(sp)
     st.spots.append(repr((need.signature, sp.rack, sp.position, sp.face, sp.feed_a, sp.feed_b)))

@@ -53,12 +53,18 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
         if f is not None and up:
             on_feed[f].append(i)
 
-    def walk(inputs: list[int]) -> tuple[int, list[str]]:
-        """Free outlets of these PDU inputs and of the PDUs chained behind them; their PDUs."""
+    by_leg_of_port = scan.pdu_port_free_legs
+
+    def walk(inputs: list[int]) -> tuple[int, list[str], dict[str, int]]:
+        """Free outlets of these PDU inputs and of the PDUs chained behind them; their PDUs;
+        the free outlets per leg (three-phase)."""
         total, pdus, todo, seen = 0, [], list(inputs), set(inputs)
+        by_leg: dict[str, int] = {}
         while todo:  # a loop of PDUs (a data error the findings report) is walked once
             i = todo.pop(0)
             total += free[i]
+            for leg, n in by_leg_of_port.get(i, {}).items():
+                by_leg[leg] = by_leg.get(leg, 0) + n
             d = devices[scan.pdu_port_device[i]]
             if (d.name or d.key) not in pdus:
                 pdus.append(d.name or d.key)
@@ -66,7 +72,7 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
                 if child not in seen:
                     seen.add(child)
                     todo.append(child)
-        return total, pdus
+        return total, pdus, by_leg
 
     committed: dict[str, int] = defaultdict(int)
     for cm in snapshot.commitments:
@@ -78,8 +84,9 @@ def compute_plugs(snapshot: Snapshot, scan: DeviceScan | None = None) -> dict[st
     for f in snapshot.power_feeds:
         inputs = on_feed.get(f.key)
         if inputs:
-            plugs, pdus = walk(inputs)
-            out[f.key] = FeedPlugs(f.key, "pdu", plugs, committed[f.key], pdus)
+            plugs, pdus, by_leg = walk(inputs)
+            out[f.key] = FeedPlugs(f.key, "pdu", plugs, committed[f.key], pdus,
+                                   by_leg if f.phase == "three-phase" else {})
         elif f.key in scan.device_feeds:
             out[f.key] = FeedPlugs(f.key, "device", 0, committed[f.key])
         else:

@@ -30,14 +30,36 @@ class Policy(BaseModel):
     )
 
     # --- power -----------------------------------------------------------
+    power_factor: float = Field(
+        0.95, gt=0, le=1, description="Power factor of IT loads (modern PSUs): VA = W / power factor; "
+        "a device type's custom field power_factor overrides it.",
+    )
     ups_derating: float = Field(
-        0.8, gt=0, le=1, description="Share of a UPS's rated VA that may be loaded."
+        0.8, gt=0, le=1, description="Share of a UPS's rated VA and rated W that may be loaded."
     )
     ups_efficiency: float = Field(
-        0.94, gt=0, le=1, description="UPS efficiency: genset load = UPS load / efficiency."
+        0.94, gt=0, le=1, description="UPS efficiency: UPS input = UPS output / efficiency."
+    )
+    ups_rated_power_factor: float = Field(
+        0.9, gt=0, le=1, description="A UPS with only rated_va is taken as rated_w = rated_va x this."
+    )
+    ups_recharge_pct: float = Field(
+        10, ge=0, le=100, description="Battery recharge load on the genset, % of each UPS's rating."
     )
     genset_derating: float = Field(
-        0.8, gt=0, le=1, description="Share of a genset's rated VA that may be loaded."
+        0.8, gt=0, le=1, description="Share of a genset's rated VA and rated W that may be loaded."
+    )
+    genset_rated_power_factor: float = Field(
+        0.8, gt=0, le=1, description="A genset with only rated_va is taken as rated_w = rated_va x this."
+    )
+    leg_imbalance_max_pct: float = Field(
+        20, ge=0, description="Three-phase feeds whose legs are more unbalanced than this are reported "
+        "(largest deviation from the mean leg load, % of the mean).",
+    )
+
+    # --- cooling ---------------------------------------------------------
+    cooling_n_plus_one: bool = Field(
+        True, description="Keep the largest cooling unit of each room spare (N+1)."
     )
     require_failover_safe: bool = Field(
         True,
@@ -54,11 +76,17 @@ class Policy(BaseModel):
     )
 
     # --- hosting compute -------------------------------------------------
-    cpu_overcommit: float = Field(4.0, gt=0, description="vCPUs allocatable per physical core.")
+    cpu_overcommit: float = Field(
+        4.0, gt=0, description="vCPUs allocatable per physical core (per declared vCPU when a host "
+        "gives no cores).",
+    )
     memory_overcommit: float = Field(1.0, gt=0, description="RAM allocatable per GB installed.")
     disk_overcommit: float = Field(1.0, gt=0, description="Disk allocatable per GB installed.")
     compute_n_plus_one: bool = Field(
         True, description="Keep the largest host of each cluster spare (N+1)."
+    )
+    hypervisor_reserved_gb: float = Field(
+        8.0, ge=0, description="Memory each host keeps for its hypervisor, never given to VMs."
     )
 
     # --- placement -------------------------------------------------------

@@ -1,7 +1,7 @@
 """The capacity report as plain data: the JSON contract other tools read.
 
-Top-level keys: `racks`, `feeds`, `ups`, `gensets`, `uplinks`, `bandwidth`, `clusters`,
-`sites`, `findings`. Rows name objects by their names (site slug, rack name, panel name),
+Top-level keys: `racks`, `feeds`, `legs`, `ups`, `gensets`, `cooling`, `uplinks`,
+`bandwidth`, `clusters`, `sites`, `findings`. Rows name objects by their names (site slug, rack name, panel name),
 never by snapshot keys, so a report from NetBox equals the report of the file it was
 loaded from. Metadata (source, time) is added by the caller under `meta`.
 
@@ -10,6 +10,11 @@ Keys are only ever added, never renamed (other tools read them). Plugs
 on its active primary / redundant feeds (free PDU outlets, or 1 for a feed with nothing
 cabled to it), commitments deducted; `committed_outlets` and `committed_va` are what
 approved, not installed requests hold on its feeds.
+
+Engineering figures (issue 12) sit beside the NetBox-exact ones: `load_w` (W) beside
+`load_va` (VA = W / power factor); `legs` per three-phase feed; UPS and genset rows in
+both units; `cooling` per room and rack; a site's `available_va` is what it has with one
+side of every rack failed (`installed_va` counts A and B).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from typing import Any
 
+from capacity.legs import imbalance_pct, most_loaded
 from capacity.power import SUPPLYING_FEED_STATUSES
 from capacity.results import CapacityResult
 from inventory.model import Snapshot
@@ -74,6 +80,8 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
             "available_va": pw.available_va,
             "allocated_va": pw.allocated_va,
             "load_va": pw.load_va,
+            "load_w": pw.load_w,
+            "usable_one_side_failed_va": pw.usable_one_side_failed_va,
             "failover_load_va": pw.failover_load_va,
             "failover_available_va": pw.failover_available_va,
             "failover_headroom_va": pw.failover_headroom_va,
@@ -84,13 +92,25 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
             "free_outlets_a": free_a,
             "free_outlets_b": free_b,
             "committed_outlets": sum(plugs(f.key)[1] for f in feeds),
+            "cooling_kw": rack.cooling_kw,
         })
     rack_rows.sort(key=lambda r: (r["site"], natural_key(r["location"] or ""), natural_key(r["name"])))
 
     feed_rows = []
+    leg_rows = []
     for fp in result.feeds.values():
         if fp.site not in wanted:
             continue
+        worst = most_loaded(fp.legs)
+        fplugs = result.plugs.get(fp.key)
+        for leg in fp.legs:
+            leg_rows.append({
+                "site": slug(fp.site), "feed": fp.name, "panel": fp.panel, "rack": fp.rack_name, "leg": leg.leg,
+                "available_va": round(leg.available_va), "load_va": round(leg.load_va),
+                "failover_load_va": round(leg.failover_load_va), "headroom_va": round(leg.headroom_va),
+                "failover_headroom_va": round(leg.failover_headroom_va),
+                "free_outlets": fplugs.free_on_leg(leg.leg) if fplugs is not None and fplugs.by_leg else None,
+            })
         feed_rows.append({
             "site": slug(fp.site),
             "name": fp.name,
@@ -107,12 +127,18 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
             "failover_load_va": fp.failover_load_va,
             "headroom_va": fp.headroom_va,
             "failover_headroom_va": fp.failover_headroom_va,
+            "load_w": fp.load_w,
+            "failover_load_w": fp.failover_load_w,
+            "most_loaded_leg": worst.leg if worst is not None else None,
+            "most_loaded_leg_va": round(worst.load_va) if worst is not None else None,
+            "leg_imbalance_pct": imbalance_pct([leg.load_va for leg in fp.legs]) if fp.legs else None,
             "plugs_from": result.plugs[fp.key].kind if fp.key in result.plugs else None,
             "pdus": list(result.plugs[fp.key].pdus) if fp.key in result.plugs else [],
             "free_outlets": plugs(fp.key)[0],
             "committed_outlets": plugs(fp.key)[1],
         })
     feed_rows.sort(key=lambda f: (f["site"], natural_key(f["panel"]), natural_key(f["name"])))
+    leg_rows.sort(key=lambda f: (f["site"], natural_key(f["panel"]), natural_key(f["feed"]), f["leg"]))
 
     def source_rows(items: dict) -> list[dict[str, Any]]:
         rows = []
@@ -126,10 +152,21 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
         return sorted(rows, key=lambda r: (r["site"], natural_key(r["name"])))
 
     uplink_rows = sorted(
-        ({"site": slug(u.site), "name": u.name, "provider": u.provider, "commit_kbps": u.commit_kbps}
+        ({"site": slug(u.site), "name": u.name, "provider": u.provider, "commit_kbps": u.commit_kbps,
+          "port_kbps": u.port_kbps, "allocatable_kbps": u.allocatable_kbps, "active": u.active}
          for u in result.uplinks.values() if u.site in wanted),
         key=lambda r: (r["site"], natural_key(r["name"])),
     )
+    cooling_rows = []
+    for c in result.cooling.values():
+        if c.site not in wanted:
+            continue
+        row = asdict(c)
+        row.pop("key")
+        row["site"] = slug(c.site)
+        row["racks"] = sorted((racks[k].name for k in c.racks), key=natural_key)
+        cooling_rows.append(row)
+    cooling_rows.sort(key=lambda r: (r["site"], r["kind"] != "room", natural_key(r["name"])))
     bandwidth_rows = []
     for site_key, bw in result.bandwidth.items():
         if site_key not in wanted:
@@ -149,11 +186,14 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
     )
 
     return {
-        "sites": _site_summaries(snapshot, wanted, rack_rows, feed_rows, bandwidth_rows, cluster_rows),
+        "sites": _site_summaries(snapshot, wanted, rack_rows, feed_rows, bandwidth_rows, cluster_rows,
+                                 cooling_rows),
         "racks": rack_rows,
         "feeds": feed_rows,
+        "legs": leg_rows,
         "ups": source_rows(result.ups),
         "gensets": source_rows(result.gensets),
+        "cooling": cooling_rows,
         "uplinks": uplink_rows,
         "bandwidth": bandwidth_rows,
         "clusters": cluster_rows,
@@ -162,8 +202,10 @@ def build_report(snapshot: Snapshot, result: CapacityResult, sites: set[str] | N
 
 
 def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], feeds: list[dict],
-                    bandwidth: list[dict], clusters: list[dict]) -> list[dict[str, Any]]:
-    """Per site totals: the one-line answer to "how much is left where"."""
+                    bandwidth: list[dict], clusters: list[dict], cooling: list[dict]) -> list[dict[str, Any]]:
+    """Per site totals: the one-line answer to "how much is left where". Power: what the
+    racks have with one side failed (`available_va`; A and B are the same load's two
+    paths, never two supplies to add), beside what is installed on both (`installed_va`)."""
     by_site: dict[str, dict[str, Any]] = {}
     for site in snapshot.sites:
         if site.key not in wanted:
@@ -172,6 +214,7 @@ def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], fee
             "site": site.slug, "name": site.name, "racks": 0, "racks_open": 0,
             "total_u": 0, "free_u": 0.0, "largest_free_block_u": 0.0,
             "available_va": 0, "load_va": 0, "racks_failover_unsafe": 0, "free_outlets": 0,
+            "installed_va": 0, "load_w": 0, "cooling_capacity_w": None, "heat_w": None,
         }
     for r in racks:
         s = by_site[r["site"]]
@@ -182,15 +225,23 @@ def _site_summaries(snapshot: Snapshot, wanted: set[str], racks: list[dict], fee
             s["free_u"] += r["free_u"]
             s["largest_free_block_u"] = max(s["largest_free_block_u"], r["largest_free_block_u"])
             s["free_outlets"] += r["free_outlets"]
-        s["available_va"] += r["available_va"]
+        s["available_va"] += r["usable_one_side_failed_va"]
+        s["installed_va"] += r["available_va"]
         s["load_va"] += r["load_va"]
+        s["load_w"] += r["load_w"]
         s["racks_failover_unsafe"] += 0 if r["failover_safe"] else 1
     grouped: dict[str, list[dict]] = defaultdict(list)
     for c in clusters:
         grouped[c["site"]].append(c)
+    for c in cooling:
+        if c["kind"] == "room":
+            s = by_site[c["site"]]
+            s["cooling_capacity_w"] = (s["cooling_capacity_w"] or 0) + c["capacity_w"]
+            s["heat_w"] = (s["heat_w"] or 0) + c["heat_w"]
     for slug_, s in by_site.items():
         bw = next((b for b in bandwidth if b["site"] == slug_), None)
         s["bandwidth_free_kbps"] = bw["free_kbps"] if bw else None
+        s["bandwidth_failover_free_kbps"] = bw["failover_free_kbps"] if bw else None
         cl = grouped.get(slug_, [])
         s["vcpus_free"] = sum(c["vcpus_free"] for c in cl) if cl else None
         s["memory_gb_free"] = sum(c["memory_gb_free"] for c in cl) if cl else None

@@ -21,7 +21,7 @@ from typing import Any
 
 from capacity.scan_power import (
     PduPorts, add_fixed_pdu_draws, add_netbox_pdu_draw, add_pdu_leaves, dangling_chains, feed_units, find_pdus,
-    free_outlets, link_pdus, no_draw_by_feed,
+    free_outlets, free_outlets_by_leg, leg_attachments, link_pdus, no_draw_by_feed,
 )
 from inventory.model import Device, Snapshot
 
@@ -33,7 +33,8 @@ PASSIVE_ROLES = frozenset({
     "cable-manager", "blank", "blanking-panel", "shelf", "ups", "genset", "ats",
 })
 
-_NO_TYPE: tuple[int, bool, bool, float | None] = (0, False, False, None)  # a device of an unknown type
+# a device of an unknown type: (half units, full depth, counted, weight, power factor)
+_NO_TYPE: tuple[int, bool, bool, float | None, float | None] = (0, False, False, None, None)
 
 
 @contextmanager
@@ -103,7 +104,7 @@ class DeviceScan:
 
     devices: list[Device]
     # --- power (this project's load) ---
-    units: list[list[tuple[Hashable, Number]]]  # feed-level consumers, see group_failover
+    units: list[list[tuple[Hashable, Number]]]  # feed-level consumers (draw in W), see group_failover
     unit_devices: list[list[int] | None]  # devices behind a unit (kept for single-sided ones)
     no_draw_by_feed: dict[str, set[int]]  # feed -> devices with a port without draw on it
     # --- power (NetBox) ---
@@ -135,6 +136,11 @@ class DeviceScan:
     pdu_port_free: list[int] = field(default_factory=list)  # outlets tied to it with nothing cabled
     pdu_chain: dict[int, list[int]] = field(default_factory=dict)  # input -> inputs of PDUs on its outlets
     device_feeds: set[str] = field(default_factory=set)  # feeds a port that feeds no outlet is cabled to
+    pdu_port_free_legs: dict[int, dict[str, int]] = field(default_factory=dict)  # port -> leg -> free outlets
+    # --- power factor and three-phase legs (capacity/power.py, capacity/legs.py) ---
+    unit_pf: list[float | None] = field(default_factory=list)  # per unit: its type's power factor
+    leg_units: list[list[tuple[Hashable, Number]]] = field(default_factory=list)  # (feed, leg) items
+    leg_unit_pf: list[float | None] = field(default_factory=list)
 
 
 def scan_devices(snapshot: Snapshot) -> DeviceScan:
@@ -153,16 +159,18 @@ def scan_devices(snapshot: Snapshot) -> DeviceScan:
 def _scan_devices(snapshot: Snapshot) -> DeviceScan:
     devices = snapshot.devices
     pdus = find_pdus(devices)
-    dev = _device_pass(snapshot, pdus)
     link_pdus(pdus)
     feeds = {f.key: f for f in snapshot.power_feeds}
+    leg_attachments(pdus, {k for k, f in feeds.items() if f.phase == "three-phase"})
+    dev = _device_pass(snapshot, pdus)
     add_pdu_leaves(pdus, dev.patterns)
-    power = feed_units(devices, feeds, pdus, dev.patterns)
+    power = feed_units(devices, feeds, pdus, dev.patterns, dev.pf_patterns)
     add_netbox_pdu_draw(pdus, power)
     add_fixed_pdu_draws(pdus, power)
     racks = snapshot.racks
     overlaps, outside = _overlaps(snapshot, dev)
     rack_front, rack_rear = _with_bays(dev)
+    free = free_outlets(pdus.outlet_input, pdus.outlet_taken, len(pdus.dev))
     return DeviceScan(
         devices=devices, units=power.units, unit_devices=power.unit_devices,
         no_draw_by_feed=no_draw_by_feed(devices, dev.no_draw, pdus), nb_allocated=power.nb_allocated,
@@ -174,8 +182,9 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
         rack_front=rack_front, rack_rear=rack_rear, rack_nb_used=dev.nb_used,
         rack_weight_kg=dev.weight, rack_no_weight=dev.no_weight, host_status=dev.host_status,
         pdu_port_device=pdus.dev, pdu_port_feed=pdus.feed, pdu_port_up=pdus.up,
-        pdu_port_free=free_outlets(pdus.outlet_input, pdus.outlet_taken, len(pdus.dev)),
-        pdu_chain=pdus.children, device_feeds=power.device_feeds,
+        pdu_port_free=free, pdu_chain=pdus.children, device_feeds=power.device_feeds,
+        pdu_port_free_legs=free_outlets_by_leg(pdus, free) if pdus.outlet_leg else {},
+        unit_pf=power.unit_pf, leg_units=power.leg_units, leg_unit_pf=power.leg_unit_pf,
     )
 
 
@@ -186,7 +195,7 @@ def _scan_devices(snapshot: Snapshot) -> DeviceScan:
 class _Devices:
     """What the pass over the devices gathers; per rack index for the rack lists."""
 
-    tinfo: dict[str, tuple[int, bool, bool, float | None]]  # type -> (half units, full depth, counted, weight)
+    tinfo: dict[str, tuple[int, bool, bool, float | None, float | None]]  # type -> _NO_TYPE's fields
     rack_index: dict[str, int]
     occ_front: list[int]  # devices in no bay (what overlaps are checked on)
     occ_rear: list[int]
@@ -203,6 +212,8 @@ class _Devices:
     host_status: dict[str, str]
     # attachments -> [draws, NetBox allocated draws, device indices]
     patterns: dict[tuple[Hashable, ...], list[Any]]
+    # the same for devices whose type declares a power factor, per power factor
+    pf_patterns: dict[float, dict[tuple[Hashable, ...], list[Any]]]
 
 
 def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
@@ -213,10 +224,10 @@ def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
     the index of the PDU input feeding the outlet (int; -1: an outlet tied to no input).
     """
     devices = snapshot.devices
-    # Per type: (half units, full depth, counted by NetBox's utilization, weight).
-    tinfo: dict[str, tuple[int, bool, bool, float | None]] = {
+    # Per type: (half units, full depth, counted by NetBox's utilization, weight, power factor).
+    tinfo: dict[str, tuple[int, bool, bool, float | None, float | None]] = {
         t.key: (int(round(t.u_height * 2)), t.is_full_depth, not t.exclude_from_utilization,
-                t.weight_kg)
+                t.weight_kg, t.power_factor)
         for t in snapshot.device_types}
     no_type = _NO_TYPE
     ones = [(1 << n) - 1 for n in range(max((t[0] for t in tinfo.values()), default=0) + 1)]
@@ -239,14 +250,15 @@ def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
     invalid_bw: list[int] = []
     maps_get = pdus.outlet_maps.get
     no_outlets: dict[str, int] = {}  # of a device that is no PDU
-    outlet_input, outlet_taken = pdus.outlet_input, pdus.outlet_taken
+    outlet_att, outlet_taken = pdus.outlet_att, pdus.outlet_taken
     wanted = {h.device for c in snapshot.clusters for h in c.hosts}
     host_status: dict[str, str] = {}
     patterns: dict[tuple[Hashable, ...], list[Any]] = {}
     patterns_get = patterns.get
+    pf_patterns: dict[float, dict[tuple[Hashable, ...], list[Any]]] = {}
 
     for di, d in enumerate(devices):
-        u2, full, counted, w = tinfo.get(d.device_type, no_type)
+        u2, full, counted, w, pf = tinfo.get(d.device_type, no_type)
         rack = d.rack
         cf = d.custom_fields
         if cf:
@@ -326,7 +338,7 @@ def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
                 oi = maps_get(o.device, no_outlets).get(o.name, -1)
                 if oi >= 0:
                     outlet_taken[oi] = 1
-                    att = outlet_input[oi]
+                    att = outlet_att[oi]
                 else:
                     att = -1
             atts.append(att)
@@ -339,9 +351,12 @@ def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
                 uncabled.append(di)
             continue
         key = tuple(atts)
-        rec = patterns_get(key)
+        if pf is None:
+            rec = patterns_get(key)
+        else:  # grouped apart: its draw converts to VA with its own power factor
+            rec = pf_patterns.setdefault(pf, {}).get(key)
         if rec is None:
-            patterns[key] = [ds, nbs, [di]]
+            (patterns if pf is None else pf_patterns[pf])[key] = [ds, nbs, [di]]
         else:
             sums, nsums, devs = rec
             if len(ds) == 2:
@@ -355,7 +370,7 @@ def _device_pass(snapshot: Snapshot, pdus: PduPorts) -> _Devices:
                     nsums[k] += nbs[k]
             devs.append(di)
     return _Devices(tinfo, rack_index, occ_front, occ_rear, nb_used, weight, no_weight, in_bay, conflicts,
-                    power_devices, no_draw, uncabled, bw_by_site, invalid_bw, host_status, patterns)
+                    power_devices, no_draw, uncabled, bw_by_site, invalid_bw, host_status, patterns, pf_patterns)
 
 
 # --- space --------------------------------------------------------------------------------
@@ -384,7 +399,7 @@ def _overlaps(snapshot: Snapshot, dev: _Devices
         ri = dev.rack_index[rack]
         if ri not in recheck:
             continue
-        u2, full, _, _ = dev.tinfo.get(d.device_type, _NO_TYPE)
+        u2, full = dev.tinfo.get(d.device_type, _NO_TYPE)[:2]
         if not u2:
             continue
         lo = int(d.position * 2)

@@ -6,6 +6,12 @@ PDU ports are numbered in the order found; a port's attributes are lists indexed
 outlet attaches to the PDU input feeding that outlet; inputs are followed up chains of
 PDUs to their feed (`link_pdus`). NetBox's own allocated draw of a feed is summed as
 `PowerPort.get_power_draw()` does (docs/capacity-rules.md).
+
+Three-phase legs: an outlet's `feed_leg` puts what is plugged into it on that leg of its
+PDU's feed; a PDU chained from an outlet is wholly on that outlet's leg (the topmost leg
+on the chain wins). A port on a legged outlet of a PDU on a three-phase feed attaches to
+`leg_attachment(npp, input, leg)`, an index past the PDU ports, so consumers still group
+by attachment in one dictionary and the leg costs nothing in the device pass.
 """
 
 from __future__ import annotations
@@ -38,12 +44,18 @@ class PduPorts:
     outlet_maps: dict[str, dict[str, int]] = field(default_factory=dict)
     outlet_input: list[int] = field(default_factory=list)
     outlet_taken: bytearray = field(default_factory=bytearray)
+    outlet_leg: dict[int, str] = field(default_factory=dict)  # outlet index -> its feed leg (set ones)
+    # what a consumer's port on an outlet attaches to: outlet_input, with legged outlets of
+    # three-phase feeds as leg attachments (set by `leg_attachments`)
+    outlet_att: list[int] = field(default_factory=list)
     # filled by link_pdus
     up: list[bool] = field(default_factory=list)  # the port feeds outlets of its PDU (an input)
     parent: list[int] = field(default_factory=list)  # the port feeding the outlet it is cabled to
     children: dict[int, list[int]] = field(default_factory=dict)  # input -> inputs on its outlets
     orphans: list[tuple[str, str]] = field(default_factory=list)  # cabled outlets tied to no input
     root: list[str | None] = field(default_factory=list)  # the feed it hangs from (None: dangling)
+    leg: list[str | None] = field(default_factory=list)  # the leg a chained PDU's port hangs from
+    ref_outlet: list[int] = field(default_factory=list)  # the outlet index a port is cabled to (-1: none)
 
     def input_of(self, device: str, outlet: str) -> int:
         """The PDU port feeding an outlet (-1: tied to no input, or no such outlet)."""
@@ -72,9 +84,12 @@ def find_pdus(devices: list[Device]) -> PduPorts:
             pdus.ref.append(None if o is None else (o.device, o.name))
         get = by_name.get
         names: dict[str, int] = {}
+        legs = pdus.outlet_leg
         for o in d.power_outlets:
-            names[o.name] = len(outlet_input)
+            oi = names[o.name] = len(outlet_input)
             outlet_input.append(get(o.power_port, -1))  # type: ignore[arg-type]
+            if o.feed_leg is not None:
+                legs[oi] = o.feed_leg
         pdus.outlet_maps[d.key] = names
     pdus.outlet_taken = bytearray(len(outlet_input))
     return pdus
@@ -90,13 +105,18 @@ def link_pdus(pdus: PduPorts) -> None:
         if src >= 0:
             up[src] = True
     pdus.parent = parent = [-1] * npp
+    pdus.ref_outlet = [-1] * npp
+    pdus.leg = [None] * npp
+    via: dict[int, int] = {}  # port -> the legged outlet it is cabled to
     for i in range(npp):
         ref = pdus.ref[i]
         if ref is None:
             continue
-        oi = pdus.outlet_maps[ref[0]].get(ref[1], -1)
+        oi = pdus.ref_outlet[i] = pdus.outlet_maps[ref[0]].get(ref[1], -1)
         if oi >= 0:
             outlet_taken[oi] = 1
+            if oi in pdus.outlet_leg:
+                via[i] = oi
         src = outlet_input[oi] if oi >= 0 else -1
         parent[i] = src
         if src < 0:
@@ -126,6 +146,43 @@ def link_pdus(pdus: PduPorts) -> None:
         for k in path:
             root[k] = value
             done[k] = True
+    for i in via:  # the topmost legged outlet above each chained port
+        j, seen = i, set()
+        while j >= 0 and j not in seen:
+            seen.add(j)
+            if j in via:
+                pdus.leg[i] = pdus.outlet_leg[via[j]]
+            j = parent[j]
+
+
+LEGS = "ABC"
+
+
+def leg_attachment(npp: int, port: int, leg: str) -> int:
+    """The attachment of a consumer on an outlet of `leg` fed by PDU port `port`."""
+    return npp + 3 * port + LEGS.index(leg)
+
+
+def split_attachment(npp: int, att: int) -> tuple[int, str | None]:
+    """(PDU port, leg) of an attachment index (leg None: not a leg attachment)."""
+    if att < npp:
+        return att, None
+    port, leg = divmod(att - npp, 3)
+    return port, LEGS[leg]
+
+
+def leg_attachments(pdus: PduPorts, three_phase: set[str]) -> None:
+    """`outlet_att`: the attachment of each outlet, a leg attachment for a legged outlet
+    of a PDU whose input hangs from a three-phase feed (and from no leg above it)."""
+    pdus.outlet_att = att = pdus.outlet_input
+    if not pdus.outlet_leg or not three_phase:
+        return
+    att = pdus.outlet_att = list(att)
+    npp = len(pdus.dev)
+    for oi, leg in pdus.outlet_leg.items():
+        src = att[oi]
+        if src >= 0 and pdus.root[src] in three_phase and pdus.leg[src] is None:
+            att[oi] = leg_attachment(npp, src, leg)
 
 
 def add_pdu_leaves(pdus: PduPorts, patterns: dict[tuple[Hashable, ...], list[Any]]) -> None:
@@ -137,9 +194,10 @@ def add_pdu_leaves(pdus: PduPorts, patterns: dict[tuple[Hashable, ...], list[Any
             continue
         att: Hashable = pdus.feed[i]
         if att is None:
-            att = pdus.parent[i]
-            if att == -1 and pdus.ref[i] is None:
+            if pdus.ref[i] is None:
                 continue  # not cabled
+            oi = pdus.ref_outlet[i]
+            att = pdus.outlet_att[oi] if oi >= 0 else -1
         a = pdus.alloc[i]
         atts, ds, nbs = leaves.setdefault(pdus.dev[i], ([], [], []))
         atts.append(att)
@@ -171,47 +229,83 @@ class FeedUnits:
     load_leaf: list[int]  # this project's draw of the same
     lost_inputs: set[int]  # PDU inputs with cabled outlets and no feed upstream
     orphan_outlets: list[tuple[str, str]]  # cabled outlets tied to no input port
+    # the power factor of each unit's devices when their type declares one (None: the policy's)
+    unit_pf: list[float | None] = field(default_factory=list)
+    # units touching a three-phase feed, with (feed, leg) for its items (capacity/legs.py):
+    # leg "A"/"B"/"C", None for a device cabled straight to the feed (a balanced load), "?"
+    # for an outlet with no feed_leg
+    leg_units: list[list[tuple[Hashable, int | float]]] = field(default_factory=list)
+    leg_unit_pf: list[float | None] = field(default_factory=list)
+    three_phase: set[str] = field(default_factory=set)  # three-phase feeds
+
+
+_NOT_LEGGED = False  # an item on a feed that is not three-phase (legs are None, "?" or A/B/C)
 
 
 def feed_units(devices: list[Device], feeds: dict[str, PowerFeed], pdus: PduPorts,
-                patterns: dict[tuple[Hashable, ...], list[Any]]) -> FeedUnits:
+               patterns: dict[tuple[Hashable, ...], list[Any]],
+               pf_patterns: dict[float, dict[tuple[Hashable, ...], list[Any]]] | None = None) -> FeedUnits:
     """Every attachment pattern as a unit of (feed, draw) items, PDU inputs followed up
     to their feed; a unit on one side only of a rack fed on both keeps its devices (a
-    single-corded finding)."""
+    single-corded finding). `pf_patterns`: the patterns of devices whose type declares a
+    power factor, per power factor."""
     npp = len(pdus.dev)
     root = pdus.root
     power = FeedUnits(units=[], unit_devices=[], nb_allocated=dict.fromkeys(feeds, 0), cabled_feeds=set(),
-                   device_feeds=set(), nb_leaf=[0] * npp, load_leaf=[0] * npp, lost_inputs=set(),
-                   orphan_outlets=list(pdus.orphans))
+                      device_feeds=set(), nb_leaf=[0] * npp, load_leaf=[0] * npp, lost_inputs=set(),
+                      orphan_outlets=list(pdus.orphans))
     nb_leaf, load_leaf, nb_allocated = power.nb_leaf, power.load_leaf, power.nb_allocated
     single_sided = _single_sided_test(feeds)
-    for key, (sums, nsums, devs) in patterns.items():
-        items: list[tuple[Hashable, int | float]] = []
-        for att, draw, nb in zip(key, sums, nsums):
-            if att.__class__ is int:
-                if att < 0:
-                    continue  # an outlet tied to no input: reported below
-                nb_leaf[att] += nb  # type: ignore[index]
-                load_leaf[att] += draw  # type: ignore[index]
-                f = root[att]  # type: ignore[index]
-                if f is None:
-                    power.lost_inputs.add(att)  # type: ignore[arg-type]
-                    continue
-            else:
-                f = att  # type: ignore[assignment]
-                nb_allocated[f] += nb
-                power.cabled_feeds.add(f)
-                power.device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
-            items.append((f, draw))
-        if -1 in key:
-            for di in devs:
-                for p in devices[di].power_ports:
-                    o = p.outlet
-                    if o is not None and pdus.input_of(o.device, o.name) < 0:
-                        power.orphan_outlets.append((o.device, o.name))
-        if items:
-            power.units.append(items)
-            power.unit_devices.append(devs if single_sided([f for f, _ in items]) else None)
+    three = power.three_phase = {k for k, f in feeds.items() if f.phase == "three-phase"}
+    port_leg = pdus.leg
+    groups: list[tuple[float | None, dict[tuple[Hashable, ...], list[Any]]]] = [(None, patterns)]
+    groups += sorted((pf_patterns or {}).items())
+    for pf, pats in groups:
+        for key, (sums, nsums, devs) in pats.items():
+            items: list[tuple[Hashable, int | float]] = []
+            legs: list[str | None] | None = None
+            for att, draw, nb in zip(key, sums, nsums):
+                leg = None
+                if att.__class__ is int:
+                    if att < 0:
+                        continue  # an outlet tied to no input: reported below
+                    if att >= npp:  # type: ignore[operator]
+                        att, leg = split_attachment(npp, att)  # type: ignore[arg-type]
+                    nb_leaf[att] += nb  # type: ignore[index]
+                    load_leaf[att] += draw  # type: ignore[index]
+                    f = root[att]  # type: ignore[index]
+                    if f is None:
+                        power.lost_inputs.add(att)  # type: ignore[arg-type]
+                        continue
+                    if three and leg is None and f in three:  # an outlet with no leg of its own
+                        leg = port_leg[att] or "?"  # type: ignore[index]
+                else:
+                    f = att  # type: ignore[assignment]
+                    nb_allocated[f] += nb
+                    power.cabled_feeds.add(f)
+                    power.device_feeds.add(f)  # a device (not a PDU input feeding outlets) on the feed
+                if three:
+                    if f in three:
+                        if legs is None:
+                            legs = [_NOT_LEGGED] * len(items)  # type: ignore[list-item]
+                        legs.append(leg)
+                    elif legs is not None:
+                        legs.append(_NOT_LEGGED)  # type: ignore[arg-type]
+                items.append((f, draw))
+            if -1 in key:
+                for di in devs:
+                    for p in devices[di].power_ports:
+                        o = p.outlet
+                        if o is not None and pdus.input_of(o.device, o.name) < 0:
+                            power.orphan_outlets.append((o.device, o.name))
+            if items:
+                power.units.append(items)
+                power.unit_pf.append(pf)
+                power.unit_devices.append(devs if single_sided([f for f, _ in items]) else None)
+                if legs is not None:
+                    power.leg_units.append([((f, leg) if leg is not _NOT_LEGGED else f, a)
+                                            for (f, a), leg in zip(items, legs)])
+                    power.leg_unit_pf.append(pf)
     return power
 
 
@@ -311,6 +405,10 @@ def add_fixed_pdu_draws(pdus: PduPorts, power: FeedUnits) -> None:
             if f is not None:
                 power.units.append([(f, explicit - value)])
                 power.unit_devices.append(None)
+                power.unit_pf.append(None)
+                if f in power.three_phase:  # a PDU's own draw: on its chain's leg, else balanced
+                    power.leg_units.append([((f, pdus.leg[port]), explicit - value)])
+                    power.leg_unit_pf.append(None)
             value = explicit
         memo[port] = value
         return value
@@ -339,3 +437,19 @@ def free_outlets(outlet_input: list[int], taken: bytearray, ports: int) -> list[
         if src >= 0 and not taken[oi]:
             free[src] += 1
     return free
+
+
+def free_outlets_by_leg(pdus: PduPorts, free: list[int]) -> dict[int, dict[str, int]]:
+    """Per PDU port, its free outlets per leg: a port hanging from a leg has all its free
+    outlets there; otherwise each free outlet with a feed_leg counts on its leg."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for i, leg in enumerate(pdus.leg):
+        if leg is not None and free[i]:
+            out[i][leg] = free[i]
+    taken, outlet_input = pdus.outlet_taken, pdus.outlet_input
+    for oi, leg in pdus.outlet_leg.items():
+        src = outlet_input[oi]
+        if src >= 0 and not taken[oi] and pdus.leg[src] is None:
+            counts = out[src]
+            counts[leg] = counts.get(leg, 0) + 1
+    return dict(out)

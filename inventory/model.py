@@ -8,8 +8,9 @@ loader uses the NetBox id as key, so names may repeat across sites. Cross refere
 always name a key: `Device.rack` is a rack key, `PowerFeed.panel` a panel key, and so on.
 
 Units follow NetBox: positions and heights in rack units (multiples of 0.5), draw in
-watts (treated as VA, as NetBox does), feed voltage in volts, amperage in amperes,
-commit rates in kbps, VM memory in MB and disk in GB.
+watts (NetBox compares it with VA; capacity/ converts it with a power factor), feed
+voltage in volts, amperage in amperes, commit and port rates in kbps, VM memory in MB
+and disk in GB, cooling in kW.
 
 Bounds are NetBox's own (its field types and validators), so whatever NetBox holds
 loads: numbers are finite and within NetBox's field ranges, no device is its own
@@ -85,6 +86,10 @@ class Site(Keyed):
 class Location(Keyed):
     site: str
     description: str = ""
+    # cooling installed in the room (kW of heat it removes), in `cooling_units` equal units
+    # (CRAC/CRAH): `policy.cooling_n_plus_one` keeps one unit spare (docs/capacity-rules.md)
+    cooling_kw: float | None = Field(None, ge=0, le=INT_MAX)
+    cooling_units: int | None = Field(None, ge=1, le=SMALL_INT_MAX)
 
 
 class TenantGroup(Keyed):
@@ -115,6 +120,7 @@ class Rack(Keyed):
     max_weight_kg: float | None = Field(None, ge=0)
     weight_kg: float | None = Field(None, ge=0)
     facility_id: str | None = None
+    cooling_kw: float | None = Field(None, ge=0, le=INT_MAX)  # heat the rack's own cooling removes
     netbox_id: int | None = None
 
 
@@ -128,6 +134,7 @@ class DeviceType(Strict):
     exclude_from_utilization: bool = False
     weight_kg: float | None = Field(None, ge=0)
     subdevice_role: Literal["parent", "child"] | None = None
+    power_factor: float | None = Field(None, gt=0, le=1)  # W / VA of its PSUs; None: the policy's
 
     @field_validator("u_height")
     @classmethod
@@ -244,19 +251,40 @@ class UPS(Keyed):
     """A UPS: NetBox has no model for it; in NetBox a device with role `ups`."""
 
     site: str
-    rated_va: int = Field(ge=1)
+    rated_va: int = Field(ge=1, le=INT_MAX)
+    rated_w: int | None = Field(None, ge=1, le=INT_MAX)  # None: rated_va x policy.ups_rated_power_factor
     derating: float | None = Field(None, gt=0, le=1)  # None: the policy's default
     efficiency: float | None = Field(None, gt=0, le=1)
+    recharge_pct: float | None = Field(None, ge=0, le=100)  # battery recharge on generator, % of rating
     genset: str | None = None
     redundancy_group: str | None = None  # UPSs sharing a group back each other up
+
+    @model_validator(mode="after")
+    def _watts_within_va(self) -> "UPS":
+        return check_ratings(self)
 
 
 class Genset(Keyed):
     site: str
-    rated_va: int = Field(ge=1)
+    rated_va: int = Field(ge=1, le=INT_MAX)
+    rated_w: int | None = Field(None, ge=1, le=INT_MAX)  # None: rated_va x policy.genset_rated_power_factor
     derating: float | None = Field(None, gt=0, le=1)
-    other_loads_va: int = Field(0, ge=0)  # cooling, lighting: declared, not measured
+    other_loads_va: int = Field(0, ge=0, le=INT_MAX)  # cooling, lighting: declared, not measured
+    # mechanical (cooling) load per W of IT load behind its UPSs (PUE - 1, roughly)
+    cooling_factor: float | None = Field(None, ge=0, le=10)
     redundancy_group: str | None = None
+
+    @model_validator(mode="after")
+    def _watts_within_va(self) -> "Genset":
+        return check_ratings(self)
+
+
+def check_ratings(source: Any) -> Any:
+    """A UPS or genset delivers at most its VA rating in W (power factor <= 1)."""
+    if source.rated_w is not None and source.rated_w > source.rated_va:
+        raise ValueError(f"rated_w ({source.rated_w}) exceeds rated_va ({source.rated_va}): "
+                         "real power cannot exceed apparent power")
+    return source
 
 
 class Uplink(Keyed):
@@ -265,13 +293,22 @@ class Uplink(Keyed):
     site: str
     provider: str
     commit_kbps: int = Field(ge=1, le=INT_MAX)
+    port_kbps: int | None = Field(None, ge=1, le=INT_MAX)  # port speed: caps a burst above commit
     status: str = "active"
 
 
 class HostCapacity(Strict):
-    vcpus: int = Field(ge=0)
+    vcpus: int = Field(ge=0)  # logical processors when cores/threads are not given
     memory_gb: float = Field(ge=0)
     disk_gb: float = Field(ge=0)
+    cores: int | None = Field(None, ge=1, le=SMALL_INT_MAX)  # physical cores (overcommit is per core)
+    threads: int | None = Field(None, ge=1, le=SMALL_INT_MAX)  # logical processors (hyper-threads)
+
+    @model_validator(mode="after")
+    def _threads_per_core(self) -> "HostCapacity":
+        if self.cores is not None and self.threads is not None and self.threads < self.cores:
+            raise ValueError(f"threads ({self.threads}) are fewer than cores ({self.cores})")
+        return self
 
 
 class ClusterHost(Strict):
@@ -294,6 +331,10 @@ class Cluster(Keyed):
     type: str = "virtualization"
     hosts: list[ClusterHost] = Field(default_factory=list)
     vms: list[VirtualMachine] = Field(default_factory=list)
+    # shared storage: raw datastore capacity and how many copies it keeps of every block;
+    # when given, disk capacity is datastore_gb / replication_factor, not the hosts' disks
+    datastore_gb: float | None = Field(None, ge=0, le=1e12)
+    replication_factor: float | None = Field(None, ge=1, le=10)
 
 
 class Commitment(Strict):
@@ -307,7 +348,7 @@ class Commitment(Strict):
     # PSUs to plug in, PSU i on feeds[i % len(feeds)] (a plug each: capacity/outlets.py);
     # None: one per feed listed
     psu_count: int | None = Field(None, ge=1)
-    draw_va: int = Field(0, ge=0)
+    draw_va: int = Field(0, ge=0)  # the request's draw in W (the name predates the power factor)
     bandwidth_mbps: float = Field(0, ge=0)
     vcpus: float = Field(0, ge=0)
     memory_gb: float = Field(0, ge=0)

@@ -5,8 +5,9 @@ takes the capacity report dict (the JSON contract of `colo capacity report`, see
 capacity/report.py) and the rack elevations (`build_elevations(snapshot)`), and returns
 HTML with inline CSS and inline SVG only: no script, no font, no image, no URL.
 
-Sections: a summary per site and per dimension (space, power normal and on A/B failover,
-each UPS and genset, bandwidth, hosting) with utilization bars; rack elevations front and
+Sections: a summary per site and per dimension (space, power against what one side gives
+and on A/B failover, three-phase legs, each UPS and genset in VA and W, cooling per room,
+bandwidth with the largest uplink down, hosting) with utilization bars; rack elevations front and
 rear (units coloured by tenant, reserved units hatched, free units white, a warning on
 racks that are not failover safe); the detailed tables; the findings; when and from where
 the data came.
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from inventory.errors import InputError
 from inventory.model import Snapshot
 from reports import dates, forecast_render
+from reports.capacity_summary import level, site_summary
 from reports.i18n import format_number, labels
 from reports.render import Formatter, _describe, environment
 
@@ -74,6 +76,8 @@ class RackRow(_Row):
     committed_va: int | None = None
     free_outlets_a: int | None = None  # plugs left on the primary / redundant feeds
     free_outlets_b: int | None = None
+    load_w: int | None = None
+    usable_one_side_failed_va: int | None = None
 
 
 class FeedRow(_Row):
@@ -87,6 +91,19 @@ class FeedRow(_Row):
     type: str | None = None
     ups: str | None = None
     free_outlets: int | None = None
+    load_w: int | None = None
+    leg_imbalance_pct: float | None = None
+
+
+class LegRow(_Row):
+    feed: str
+    leg: str
+    available_va: int
+    load_va: int
+    failover_load_va: int
+    site: str | None = None
+    rack: str | None = None
+    free_outlets: int | None = None
 
 
 class SourceRow(_Row):
@@ -96,6 +113,24 @@ class SourceRow(_Row):
     failover_load_va: int
     utilization_pct: float
     site: str | None = None
+    capacity_w: int | None = None
+    load_w: int | None = None
+    failover_load_w: int | None = None
+    limited_by: str | None = None
+    recharge_w: int | None = None
+    cooling_w: int | None = None
+    other_w: int | None = None
+
+
+class CoolingRow(_Row):
+    kind: str
+    name: str
+    installed_kw: float
+    units: int | None
+    capacity_w: float
+    heat_w: int
+    utilization_pct: float
+    site: str | None = None
 
 
 class UplinkRow(_Row):
@@ -103,6 +138,7 @@ class UplinkRow(_Row):
     commit_kbps: int
     site: str | None = None
     provider: str | None = None
+    port_kbps: int | None = None
 
 
 class BandwidthRow(_Row):
@@ -112,6 +148,7 @@ class BandwidthRow(_Row):
     allocated_kbps: int
     free_kbps: int
     failover_allocatable_kbps: int | None = None
+    failover_free_kbps: int | None = None
 
 
 class ClusterRow(_Row):
@@ -127,6 +164,10 @@ class ClusterRow(_Row):
     disk_gb_free: float
     site: str | None = None
     hosts: int | None = None
+    vm_max_vcpus: float | None = None
+    vm_max_memory_gb: float | None = None
+    datastore_gb: float | None = None
+    replication_factor: float | None = None
 
 
 class FindingRow(_Row):
@@ -149,6 +190,8 @@ class CapacityReport(BaseModel):
     findings: list[FindingRow]
     bandwidth: list[BandwidthRow] = Field(default_factory=list)
     sites: list[dict[str, Any]] = Field(default_factory=list)
+    legs: list[LegRow] = Field(default_factory=list)
+    cooling: list[CoolingRow] = Field(default_factory=list)
 
 
 class ElevationItem(BaseModel):
@@ -246,18 +289,6 @@ def tenant_colours(names: set[str]) -> dict[str, str]:
     return out
 
 
-def _level(pct: float | None) -> str:
-    if pct is None:
-        return "none"
-    return "ok" if pct < 70 else "warn" if pct < 90 else "crit"
-
-
-def _pct(used: float | None, capacity: float | None) -> float | None:
-    if used is None or not capacity:
-        return None
-    return round(100.0 * used / capacity, 1)
-
-
 def _clip_label(text: str, height_px: float) -> str:
     limit = 24 if height_px >= 12 else 18
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -346,7 +377,7 @@ def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[st
         sites.append({
             "slug": site,
             "name": site_names.get(site) or site,
-            "summary": _site_summary(site, racks, feeds_by_site.get(site, []), rep, F, L),
+            "summary": site_summary(site, racks, feeds_by_site.get(site, []), rep, F, L),
             "groups": _rack_groups(racks, elevations, colours, L),
         })
 
@@ -364,88 +395,11 @@ def render_capacity_html(report: dict[str, Any], *, snapshot_elevations: dict[st
         rep=rep, sites=sites, lang=lang, L=L, F=F, colours=used_tenants,
         generated=F.datetime(generated_at) if isinstance(generated_at, (datetime, str)) else str(generated_at),
         source=source, unit_px=UNIT_PX, rack_px=RACK_PX, gutter_px=GUTTER_PX, margin_px=MARGIN_PX,
-        level=_level, no_tenant_fill=NO_TENANT_FILL,
+        level=level, no_tenant_fill=NO_TENANT_FILL,
         runway=charts["runway"], heatmaps=charts["heatmaps"],
         errors=sum(1 for f in rep.findings if f.severity == "error"),
         warnings=sum(1 for f in rep.findings if f.severity != "error"),
     )
-
-
-def _bar(label: str, used: float | None, capacity: float | None, unit: str, F: Formatter,
-         note: str = "", failover_pct: float | None = None, scale: float = 1.0) -> dict[str, Any]:
-    """One summary row: figures (divided by `scale`, e.g. kbps -> Mbps) and bar widths."""
-    pct = _pct(used, capacity)
-    free = None if used is None or capacity is None else capacity - used
-
-    def show(x: float | None) -> str:
-        return F.num(None if x is None else round(x / scale, 1))
-
-    return {
-        "label": label, "unit": unit, "pct": pct, "level": _level(pct),
-        "used": show(used), "capacity": show(capacity), "free": show(free),
-        "note": note, "failover_pct": failover_pct, "failover_level": _level(failover_pct),
-        "width": min(pct or 0.0, 100.0),
-        "failover_width": min(failover_pct or 0.0, 100.0),
-    }
-
-
-def _site_summary(site: str, racks: list[RackRow], feeds: list[FeedRow], rep: CapacityReport,
-                  F: Formatter, L: Any) -> list[dict[str, Any]]:
-    rows = []
-    total_u = sum(r.u_height for r in racks)
-    used_u = sum(r.u_height * r.utilization_pct / 100.0 for r in racks)
-    open_racks = [r for r in racks if r.open_for_colocation]
-    free_u = sum(r.free_u for r in open_racks)
-    block = max((r.largest_free_block_u for r in open_racks), default=0)
-    rows.append(_bar(L.cr_space, used_u if racks else None, total_u or None, L.cr_units, F,
-                     note=f"{F.num(free_u)} U {L.cr_space_note} {F.num(block)} U"))
-
-    available = sum(r.available_va for r in racks)
-    load = sum(r.load_va for r in racks)
-    rows.append(_bar(L.cr_power_normal, load if racks else None, available or None, "VA", F))
-
-    worst = max(feeds, key=lambda f: (f.failover_load_va / f.available_va) if f.available_va else 0.0,
-                default=None)
-    unsafe = sum(1 for r in racks if not r.failover_safe)
-    note = f"{unsafe} {L.cr_racks_unsafe}"
-    if worst is not None:
-        note = f"{L.cr_power_failover_note}: {worst.name} ({worst.rack or worst.panel}); " + note
-        rows.append(_bar(L.cr_power_failover, worst.failover_load_va, worst.available_va or None, "VA", F,
-                         note=note))
-    else:
-        rows.append(_bar(L.cr_power_failover, None, None, "VA", F, note=note))
-
-    for kind, items in ((L.cr_ups, rep.ups), (L.cr_genset, rep.gensets)):
-        mine = [s for s in items if s.site == site]
-        for s in mine:
-            fo = _pct(s.failover_load_va, s.capacity_va)
-            rows.append(_bar(f"{kind} {s.name}", s.load_va, s.capacity_va, "VA", F,
-                             note=f"{L.cr_failover}: {F.num(s.failover_load_va)} VA ({F.num(fo, 1)}%)",
-                             failover_pct=fo))
-        if not mine:
-            rows.append(_bar(kind, None, None, "VA", F, note=L.cr_no_data))
-
-    bw = next((b for b in rep.bandwidth if b.site == site), None)
-    if bw is not None:
-        rows.append(_bar(L.cr_bandwidth, bw.allocated_kbps, bw.allocatable_kbps, "Mbps", F, scale=1000.0,
-                         note=f"{L.cr_uplinks}: {F.num(bw.commit_kbps / 1000)} Mbps commit"))
-    else:
-        commit = sum(u.commit_kbps for u in rep.uplinks if u.site == site)
-        rows.append(_bar(L.cr_bandwidth, None, commit or None, "Mbps", F, scale=1000.0,
-                         note=L.cr_no_data))
-
-    clusters = [c for c in rep.clusters if c.site == site]
-    if clusters:
-        for label, field, unit in ((L.cr_hosting_vcpus, "vcpus", "vCPU"),
-                                   (L.cr_hosting_memory, "memory_gb", "GB"),
-                                   (L.cr_hosting_disk, "disk_gb", "GB")):
-            used = sum(getattr(c, f"{field}_used") for c in clusters)
-            cap = sum(getattr(c, f"{field}_capacity") for c in clusters)
-            rows.append(_bar(label, used, cap or None, unit, F,
-                             note=", ".join(c.name for c in clusters)))
-    else:
-        rows.append(_bar(L.cr_hosting_vcpus, None, None, "vCPU", F, note=L.cr_no_data))
-    return rows
 
 
 def _rack_groups(racks: list[RackRow], elevations: dict[str, Elevation], colours: dict[str, str],

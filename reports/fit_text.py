@@ -39,9 +39,9 @@ def format_fit_report(report: FitReport) -> str:
                          f"{', '.join(p.racks)} (score {p.score:g})")
             for s in p.servers:
                 depth = "full depth" if s.full_depth else "half depth"
-                feeds = s.feed_a_name or "-"
+                feeds = (s.feed_a_name or "-") + (f" (leg {s.feed_a_leg})" if s.feed_a_leg else "")
                 if s.feed_b_name:
-                    feeds += f" + {s.feed_b_name}"
+                    feeds += f" + {s.feed_b_name}" + (f" (leg {s.feed_b_leg})" if s.feed_b_leg else "")
                 lines.append(f"     {s.server}: {s.rack_name} {s.units} {s.face or '-'} ({depth}), "
                              f"feeds {feeds}, {s.draw_va} W {s.draw_source}")
     elif report.dimensions and any(d.requested for d in report.dimensions[:1]):

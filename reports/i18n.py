@@ -166,6 +166,10 @@ LABELS: dict[str, dict[str, str]] = {
     "dim_vcpu": {"id": "Hosting: vCPU", "en": "Hosting: vCPU"},
     "dim_memory": {"id": "Hosting: memori", "en": "Hosting: memory"},
     "dim_disk": {"id": "Hosting: disk", "en": "Hosting: disk"},
+    "dim_legs": {"id": "Fasa (feed tiga fasa)", "en": "Phase legs (three-phase feeds)"},
+    "dim_cooling": {"id": "Pendinginan", "en": "Cooling"},
+    "dim_host_vcpu": {"id": "VM di satu host: vCPU", "en": "VM on one host: vCPU"},
+    "dim_host_memory": {"id": "VM di satu host: memori", "en": "VM on one host: memory"},
     # --- application / approval -------------------------------------------
     "app_servers": {"id": "Spesifikasi server yang diajukan", "en": "Servers applied for"},
     "approval_intro": {
@@ -344,12 +348,12 @@ LABELS: dict[str, dict[str, str]] = {
     "cr_rack_legend": {
         "id": "Alokasi NetBox: angka NetBox sendiri, hanya allocated draw (port yang hanya punya maximum "
               "draw dihitung 0), feed A dan B dijumlahkan. Beban alok./maks.: allocated draw, atau maximum "
-              "draw bila tidak ada, setiap port, ditambah komitmen (permohonan disetujui yang belum "
+              "draw bila tidak ada, setiap port, dalam VA (W / faktor daya), ditambah komitmen (permohonan disetujui yang belum "
               "terpasang). Stopkontak A/B: colokan tersisa untuk PSU baru di feed A (primary) dan B "
               "(redundant): outlet PDU yang bebas, atau feed itu sendiri bila belum ada kabel.",
         "en": "NetBox allocated: NetBox's own figure, allocated draw only (a port with only a maximum draw "
               "counts 0), A and B feeds added. Load alloc/max: allocated draw, else maximum draw, of every "
-              "port, plus commitments (approved requests not yet installed). Outlets A/B: plugs left for new "
+              "port, in VA (W / power factor), plus commitments (approved requests not yet installed). Outlets A/B: plugs left for new "
               "PSUs on the A (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when "
               "nothing is cabled to it."},
     "cr_space_pct": {"id": "Ruang (%)", "en": "Space (%)"},
@@ -386,6 +390,7 @@ LABELS: dict[str, dict[str, str]] = {
     "fc_dim_memory_gb": {"id": "RAM hosting", "en": "Hosting RAM"},
     "fc_dim_disk_gb": {"id": "Disk hosting", "en": "Hosting disk"},
     "fc_dim_outlets": {"id": "Stopkontak PDU", "en": "PDU outlets"},
+    "fc_dim_cooling": {"id": "Pendinginan", "en": "Cooling"},
     "fc_history": {"id": "riwayat", "en": "history"},
     "fc_trend": {"id": "tren", "en": "trend"},
     "fc_projection": {"id": "proyeksi", "en": "projection"},
@@ -407,6 +412,45 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The capacity dimension that runs out first at each site, by the demand trend of the last "
               "{months} months (horizon {horizon} months).",
     },
+    # engineering figures (issue 12)
+    "cr_power_usable": {"id": "Daya (kapasitas satu sisi)", "en": "Power (what one side gives)"},
+    "cr_power_usable_note": {
+        "id": "beban dibanding daya yang tersisa bila satu sisi A/B padam; terpasang A+B",
+        "en": "load against what is left with one A/B side down; installed on A and B"},
+    "cr_legs": {"id": "Fasa feed tiga fasa", "en": "Three-phase feed legs"},
+    "cr_legs_note": {"id": "fasa terberat saat failover; ketidakseimbangan",
+                     "en": "most loaded leg on failover; imbalance"},
+    "cr_cooling": {"id": "Pendinginan", "en": "Cooling"},
+    "cr_cooling_note": {"id": "panas beban IT dibanding pendinginan, satu unit cadangan (N+1)",
+                        "en": "heat of the IT load against cooling, one unit kept spare (N+1)"},
+    "cr_bandwidth_failover_note": {"id": "sisa bila uplink terbesar padam", "en": "left when the largest uplink fails"},
+    "cr_vm_max": {"id": "VM terbesar di satu host (N+1)", "en": "Largest VM on one host (N+1)"},
+    "cr_datastore": {"id": "Datastore (GB, replikasi)", "en": "Datastore (GB, replication)"},
+    "cr_load_w": {"id": "Beban (W)", "en": "Load (W)"},
+    "cr_failover_load_w": {"id": "Beban failover (W)", "en": "Failover load (W)"},
+    "cr_capacity_w": {"id": "Kapasitas (W)", "en": "Capacity (W)"},
+    "cr_binds": {"id": "Rating pembatas", "en": "Binding rating"},
+    "cr_leg": {"id": "Fasa", "en": "Leg"},
+    "cr_feed": {"id": "Feed", "en": "Feed"},
+    "cr_heat_w": {"id": "Panas (W)", "en": "Heat (W)"},
+    "cr_cooling_units": {"id": "Unit", "en": "Units"},
+    "cr_installed_kw": {"id": "Terpasang (kW)", "en": "Installed (kW)"},
+    "cr_room": {"id": "ruang", "en": "room"},
+    "cr_rack_word": {"id": "rak", "en": "rack"},
+    "cr_port": {"id": "Port (Mbps)", "en": "Port (Mbps)"},
+    "cr_genset_parts": {"id": "Isi beban genset (W): pengisian baterai / pendinginan / lainnya",
+                        "en": "Genset load (W): battery recharge / cooling / other"},
+    "cr_power_legend": {
+        "id": "W adalah daya yang dicatat NetBox; VA = W / faktor daya (kebijakan 0,95, atau milik tipe "
+              "perangkat). UPS dan genset diperiksa terhadap kedua rating (VA dan W) setelah derating; rating "
+              "pembatas adalah yang paling dekat batasnya saat failover. Genset saat beroperasi menanggung "
+              "masukan setiap UPS (keluaran / efisiensi), pengisian baterai, pendinginan yang mengikuti beban "
+              "IT, dan beban lain yang dideklarasikan.",
+        "en": "W is the draw NetBox records; VA = W / power factor (policy 0.95, or the device type's own). "
+              "UPS and gensets are checked against both ratings (VA and W) after derating; the binding rating "
+              "is the one nearer its limit on failover. A genset on generator carries every UPS's input "
+              "(output / efficiency), battery recharge, cooling that follows the IT load and declared other "
+              "loads."},
 }
 
 # Status words of the register review: the known ones are translated, others shown as given.
@@ -415,7 +459,8 @@ REVIEW_STATUSES = ("ok", "mismatch", "missing", "unregistered", "overdue", "expi
 
 # Capacity-check dimensions with a translated name; others are shown as given.
 DIMENSIONS = ("space", "power", "power_failover", "ups", "genset", "bandwidth", "hosting",
-              "hosting_vcpus", "hosting_memory", "hosting_disk", "weight", "vcpu", "memory", "disk", "outlets")
+              "hosting_vcpus", "hosting_memory", "hosting_disk", "weight", "vcpu", "memory", "disk", "outlets",
+              "legs", "cooling", "host_vcpu", "host_memory")
 
 
 class Labels(dict[str, str]):
@@ -459,8 +504,8 @@ def format_number(value: Any, lang: str = "id", decimals: int | None = None) -> 
     return text
 
 
-#: Units the runway shows scaled: VA as kVA, kbps as Mbps.
-DISPLAY_UNITS = {"VA": (1000.0, "kVA"), "kbps": (1000.0, "Mbps")}
+#: Units the runway shows scaled: VA as kVA, W as kW, kbps as Mbps.
+DISPLAY_UNITS = {"VA": (1000.0, "kVA"), "kbps": (1000.0, "Mbps"), "W": (1000.0, "kW")}
 
 
 def display_unit(unit: str) -> tuple[float, str]:

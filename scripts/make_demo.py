@@ -76,6 +76,7 @@ class Kind:
     max_w: int = 0  # maximum draw per PSU (W)
     serial: str = "dell"
     role: str = "server"
+    power_factor: float | None = None  # its PSUs' power factor, when it differs from the policy's
 
     @property
     def key(self) -> str:
@@ -91,8 +92,9 @@ KINDS: dict[str, Kind] = {
                    role="storage"),
     "dl360g10": Kind("HPE", "ProLiant DL360 Gen10", 1, weight_kg=16.3, alloc_w=130, max_w=400,
                      serial="hpe"),
+    # older PSUs: a power factor of 0.9 (declared on the device type)
     "dl380g10": Kind("HPE", "ProLiant DL380 Gen10", 2, weight_kg=23.0, alloc_w=170, max_w=500,
-                     serial="hpe"),
+                     serial="hpe", power_factor=0.9),
     "dl380g11": Kind("HPE", "ProLiant DL380 Gen11", 2, weight_kg=24.0, alloc_w=210, max_w=650,
                      serial="hpe"),
     "c7000": Kind("HPE", "BladeSystem c7000 Enclosure", 10, weight_kg=217.7,
@@ -281,6 +283,7 @@ class RackCtx:
     next_outlet: dict[str, int] = field(default_factory=dict)  # side -> next outlet number
     legs: dict[str, list[int]] = field(default_factory=dict)  # 3-phase side -> outlets/leg
     leg_load: dict[str, dict[str, int]] = field(default_factory=dict)
+    first_bank: set[str] = field(default_factory=set)  # 3-phase sides cabled on leg A only
 
 
 class DemoBuilder:
@@ -354,10 +357,15 @@ class DemoBuilder:
              u_height: int = 42, tenant: str | None = None, status: str = "active",
              desc_units: bool = False, max_weight_kg: float | None = 1000,
              power: Literal["pdu", "direct", "none"] = "pdu", amperage: int = 32,
-             three_phase_a: bool = False, panels: tuple[str, str] | None = None) -> RackCtx:
+             three_phase: dict[str, str] | None = None, panels: tuple[str, str] | None = None,
+             cooling_kw: float | None = None) -> RackCtx:
+        """`three_phase`: side -> how its PDU's outlets are cabled: "balanced" (the least
+        loaded leg), "first-bank" (all on leg A, an unbalanced installation) or
+        "unrecorded" (outlets without a feed_leg in NetBox)."""
+        three_phase = three_phase or {}
         self.racks.append(Rack(
             name=name, site=site, location=location, u_height=u_height, desc_units=desc_units,
-            status=status, role=role, tenant=tenant, max_weight_kg=max_weight_kg,
+            status=status, role=role, tenant=tenant, max_weight_kg=max_weight_kg, cooling_kw=cooling_kw,
         ))
         ctx = RackCtx(name=name, site=site, power=power)
         if power == "none":
@@ -366,7 +374,7 @@ class DemoBuilder:
         panel_a, panel_b = panels or (f"PP-A-{room}", f"PP-B-{room}")
         for side, panel in (("A", panel_a), ("B", panel_b)):
             feed = f"{name}-{side}"
-            three = side == "A" and three_phase_a
+            three = side in three_phase
             self.feeds.append(PowerFeed(
                 name=feed, panel=panel, rack=name,
                 type="primary" if side == "A" else "redundant",
@@ -378,9 +386,10 @@ class DemoBuilder:
                 kind = "pdu3" if three else "pdu1"
                 pdu = f"pdu-{name.lower()}-{side.lower()}"
                 outlets = []
+                recorded = three and three_phase[side] != "unrecorded"
                 for n in range(1, PDU_OUTLETS + 1):
                     # A three-phase PDU has one bank of outlets per leg: 1-8 L1, 9-16 L2, ...
-                    leg = "ABC"[(n - 1) // (PDU_OUTLETS // 3)] if three else None
+                    leg = "ABC"[(n - 1) // (PDU_OUTLETS // 3)] if recorded else None
                     outlets.append(PowerOutlet(name=str(n), power_port="INPUT", feed_leg=leg))
                 self.add(Device(
                     name=pdu, device_type=self.kind(kind).key, site=site, rack=name,
@@ -393,6 +402,8 @@ class DemoBuilder:
                     per_leg = PDU_OUTLETS // 3
                     ctx.legs[side] = [1, 1 + per_leg, 1 + 2 * per_leg]
                     ctx.leg_load[side] = {"A": 0, "B": 0, "C": 0}
+                    if three_phase[side] == "first-bank":
+                        ctx.first_bank.add(side)
         return ctx
 
     def kind(self, alias: str) -> Kind:
@@ -413,7 +424,7 @@ class DemoBuilder:
         pdu = ctx.pdus[side]
         if side in ctx.legs:  # three-phase PDU: least-loaded leg keeps the phases balanced
             loads = ctx.leg_load[side]
-            leg = min("ABC", key=lambda x: (loads[x], x))
+            leg = "A" if side in ctx.first_bank else min("ABC", key=lambda x: (loads[x], x))
             i = "ABC".index(leg)
             n = ctx.legs[side][i]
             ctx.legs[side][i] += 1
@@ -655,9 +666,13 @@ RACK_CONTENTS: list[tuple[str, float, list[tuple], dict[str, Any]]] = [
         S("bapenda-pkb-app-04", "r650", "bapenda", "pkb"),
         S("bapenda-pkb-app-05", "r650", "bapenda", "pkb"),
     ], {"descending": True}),
+    # Dedicated to Dishub's CCTV recording since 2026 (two older servers of other agencies
+    # stay); three-phase, every A-side PSU on leg A, on its own UPS pair.
     ("R2-07", 3, [
         S("inspektorat-arsip-01", "dl380g10", "inspektorat", "arsip-inspektorat"),
-        S("setwan-eparlemen-02", "r650", "setwan", "eparlemen"),
+        S("setwan-eparlemen-02", "r650", "setwan", "eparlemen", gap=1),
+        S("dishub-cctv-rec-01", "r760", "dishub", "cctv", alloc_w=800),
+        S("dishub-cctv-rec-02", "r760", "dishub", "cctv", alloc_w=800),
     ], {}),
     ("DRC-01", 2, [
         S("bpkad-simda-dr-01", "dl380g10", "bpkad", "simda-dr"),
@@ -702,7 +717,7 @@ def build_demo(seed: int = SEED) -> Snapshot:
 
     # Diskominfo's internal rack: hosting cluster, SAN, blade chassis on a 3-phase A feed.
     internal = b.rack("R1-02", ROOM1, role="internal", u_height=47, tenant="diskominfo",
-                      max_weight_kg=1360, three_phase_a=True)
+                      max_weight_kg=1360, three_phase={"A": "balanced"})
     b.device(internal, "pp-r1-02-1", "patch24", 47, "front")
     b.device(internal, "pp-r1-02-2", "patch24", 46, "front")
     b.device(internal, "sw-r1-02-a", "s5731", 47, "rear", tenant="diskominfo")
@@ -717,10 +732,12 @@ def build_demo(seed: int = SEED) -> Snapshot:
     racks["R1-02"] = internal
 
     plans: dict[str, dict[str, Any]] = {
-        "R1-03": {}, "R1-04": {}, "R1-05": {"power": "direct"}, "R1-06": {}, "R1-07": {},
+        "R1-03": {}, "R1-04": {}, "R1-05": {"power": "direct"}, "R1-06": {"cooling_kw": 6}, "R1-07": {},
         "R1-08": {"tenant": "rsud-aws"}, "R1-09": {}, "R1-10": {"power": "direct"},
         "R2-01": {}, "R2-02": {}, "R2-03": {"power": "direct"}, "R2-04": {},
-        "R2-05": {"desc_units": True}, "R2-07": {"amperage": 16},
+        "R2-05": {"desc_units": True},
+        "R2-07": {"amperage": 16, "tenant": "dishub", "panels": ("PP-A-R2X", "PP-B-R2X"),
+                  "three_phase": {"A": "first-bank", "B": "unrecorded"}},
         "DRC-01": {"site": DRC, "power": "direct", "amperage": 16, "max_weight_kg": None},
     }
     contents = {name: (start, items, kw) for name, start, items, kw in RACK_CONTENTS}
@@ -756,8 +773,9 @@ def build_demo(seed: int = SEED) -> Snapshot:
     b.device(drc, "kominfo-backup-drc-01", "r750", 10, tenant="diskominfo", app="backup")
     b.device(drc, "kominfo-san-drc-01", "me5024", 12, tenant="diskominfo")
 
+    # 2 x 16-core Xeon per host (64 threads); VM disks live on the SAN's datastore
     hosts = [ClusterHost(device=f"kominfo-hv-0{i}",
-                         capacity=HostCapacity(vcpus=64, memory_gb=512, disk_gb=8000))
+                         capacity=HostCapacity(vcpus=64, memory_gb=512, disk_gb=8000, cores=32, threads=64))
              for i in range(1, 5)]
     vms = [VirtualMachine(name=n, tenant=t, vcpus=c, memory_mb=m * 1024, disk_gb=d)
            for n, t, c, m, d in VMS]
@@ -768,7 +786,7 @@ def build_demo(seed: int = SEED) -> Snapshot:
         types.append(DeviceType(
             manufacturer=k.manufacturer, model=k.model, u_height=k.u_height,
             is_full_depth=k.full_depth, exclude_from_utilization=k.excluded,
-            weight_kg=k.weight_kg, subdevice_role=k.subdevice_role,
+            weight_kg=k.weight_kg, subdevice_role=k.subdevice_role, power_factor=k.power_factor,
         ))
 
     return Snapshot(
@@ -778,10 +796,13 @@ def build_demo(seed: int = SEED) -> Snapshot:
             Site(key=DRC, name="DRC Balikpapan",
                  description="Ruang disaster recovery Diskominfo Kaltim di Balikpapan"),
         ],
+        # cooling: equal CRAC units per room; one is kept spare (N+1)
         locations=[
-            Location(name=ROOM1, site=MAIN, description="Lantai 2, ruang server utama"),
-            Location(name=ROOM2, site=MAIN, description="Lantai 2, ruang perluasan"),
-            Location(name=ROOM_DRC, site=DRC),
+            Location(name=ROOM1, site=MAIN, description="Lantai 2, ruang server utama",
+                     cooling_kw=60, cooling_units=3),
+            Location(name=ROOM2, site=MAIN, description="Lantai 2, ruang perluasan",
+                     cooling_kw=60, cooling_units=3),
+            Location(name=ROOM_DRC, site=DRC, cooling_kw=5, cooling_units=2),
         ],
         tenant_groups=[TenantGroup(key="opd", name="Organisasi Perangkat Daerah")],
         tenants=[Tenant(key=k, name=v, group="opd") for k, v in TENANTS.items()],
@@ -794,30 +815,41 @@ def build_demo(seed: int = SEED) -> Snapshot:
             PowerPanel(name="PP-B-R1", site=MAIN, location=ROOM1, ups="UPS-B"),
             PowerPanel(name="PP-A-R2", site=MAIN, location=ROOM2, ups="UPS-A"),
             PowerPanel(name="PP-B-R2", site=MAIN, location=ROOM2, ups="UPS-B"),
+            PowerPanel(name="PP-A-R2X", site=MAIN, location=ROOM2, ups="UPS-C"),
+            PowerPanel(name="PP-B-R2X", site=MAIN, location=ROOM2, ups="UPS-D"),
             PowerPanel(name="PP-A-DRC", site=DRC, location=ROOM_DRC, ups="UPS-DRC"),
             PowerPanel(name="PP-B-DRC", site=DRC, location=ROOM_DRC, ups="UPS-DRC"),
         ],
         power_feeds=b.feeds,
         ups=[
-            UPS(name="UPS-A", site=MAIN, rated_va=200_000, genset="GENSET-1",
+            UPS(name="UPS-A", site=MAIN, rated_va=200_000, rated_w=160_000, genset="GENSET-1",
                 redundancy_group="ups-dc"),
-            UPS(name="UPS-B", site=MAIN, rated_va=200_000, genset="GENSET-1",
+            UPS(name="UPS-B", site=MAIN, rated_va=200_000, rated_w=160_000, genset="GENSET-1",
                 redundancy_group="ups-dc"),
-            # a single UPS with its own derating and efficiency (no redundant partner)
-            UPS(name="UPS-DRC", site=DRC, rated_va=40_000, derating=0.9, efficiency=0.95,
-                genset="GENSET-DRC"),
+            # R2-07's modular pair, installed with the rack: no redundancy group recorded
+            UPS(name="UPS-C", site=MAIN, rated_va=20_000, rated_w=18_000, genset="GENSET-1"),
+            UPS(name="UPS-D", site=MAIN, rated_va=20_000, rated_w=18_000, genset="GENSET-1"),
+            # a single UPS with its own derating, efficiency and recharge (no redundant partner)
+            UPS(name="UPS-DRC", site=DRC, rated_va=40_000, rated_w=36_000, derating=0.9, efficiency=0.95,
+                recharge_pct=15, genset="GENSET-DRC"),
         ],
         gensets=[
-            Genset(name="GENSET-1", site=MAIN, rated_va=500_000, other_loads_va=120_000),
-            Genset(name="GENSET-DRC", site=DRC, rated_va=100_000, other_loads_va=30_000),
+            # cooling follows the IT load (0.5 W per W, roughly a PUE of 1.6 with the UPS
+            # losses); lighting and offices are declared
+            Genset(name="GENSET-1", site=MAIN, rated_va=500_000, rated_w=400_000, other_loads_va=25_000,
+                   cooling_factor=0.5),
+            # cooling and lighting declared as one constant load
+            Genset(name="GENSET-DRC", site=DRC, rated_va=100_000, rated_w=80_000, other_loads_va=30_000),
         ],
         uplinks=[
             Uplink(name="TELKOM-ASTINET-SMD-01", site=MAIN, provider="Telkom Indonesia",
-                   commit_kbps=2_000_000),
+                   commit_kbps=2_000_000, port_kbps=10_000_000),
             Uplink(name="LINTASARTA-IPT-SMD-01", site=MAIN, provider="Lintasarta",
-                   commit_kbps=1_000_000),
+                   commit_kbps=1_000_000, port_kbps=1_000_000),
         ],
-        clusters=[Cluster(name="Cluster Hosting Pemprov", site=MAIN, hosts=hosts, vms=vms)],
+        # the SAN (kominfo-san-01): 24 x 1.92 TB, mirrored
+        clusters=[Cluster(name="Cluster Hosting Pemprov", site=MAIN, hosts=hosts, vms=vms,
+                          datastore_gb=46_080, replication_factor=2)],
     )
 
 

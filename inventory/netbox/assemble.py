@@ -22,7 +22,6 @@ sites) is left out and named through `warn`.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -31,6 +30,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from inventory.errors import SourceError
+from inventory.netbox.custom_values import (
+    GENSET_ROLE, HOST_CORE_FIELDS, HOST_FIELDS, SOURCE_FIELDS, UPS_ROLE, bounded, fraction, host_capacity_of, number,
+    power_source, vm_bandwidth,
+)
+from inventory.netbox.conventions import UPLINK_CIRCUIT_TYPE, VM_DISK_MB_PER_GB
+from inventory.netbox.custom_values import id_of as _id
 from inventory.model import (
     UPS,
     Cluster,
@@ -54,11 +59,7 @@ from inventory.model import (
     Uplink,
     VirtualMachine,
 )
-from inventory.netbox.conventions import GENSET_ROLE, UPLINK_CIRCUIT_TYPE, UPS_ROLE, VM_DISK_MB_PER_GB
 
-#: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
-SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va")
-HOST_FIELDS = ("vcpus", "memory_gb", "disk_gb")
 
 _KG = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "oz": 0.028349523125}
 
@@ -119,9 +120,17 @@ class _Assembly:
         return self.tenant_slug.get(_id(obj) or "")
 
     def locations(self) -> list[Location]:
-        return [Location(key=str(r["id"]), name=r["name"], site=self.site_key[_id(r["site"])],
-                         description=r.get("description") or "")
-                for r in self.rows["locations"] if _id(r["site"]) in self.site_key]
+        out = []
+        for r in self.rows["locations"]:
+            if _id(r["site"]) not in self.site_key:
+                continue
+            cf, label = r.get("custom_field_data") or {}, f"location {r['name']}"
+            units = bounded(cf, "cooling_units", label, self.warn, 1, 32767)
+            out.append(Location(key=str(r["id"]), name=r["name"], site=self.site_key[_id(r["site"])],
+                                description=r.get("description") or "",
+                                cooling_kw=bounded(cf, "cooling_kw", label, self.warn, 0, 2**31 - 1),
+                                cooling_units=None if units is None else int(units)))
+        return out
 
     def tenants(self) -> tuple[list[TenantGroup], list[Tenant]]:
         group_slug = {str(g["id"]): g["slug"] for g in self.rows["tenant_groups"]}
@@ -144,7 +153,9 @@ class _Assembly:
                 role=_slug(r.get("role")), tenant=self.tenant(r.get("tenant")),
                 max_weight_kg=_kg(r.get("max_weight"), r.get("weight_unit")),
                 weight_kg=_kg(r.get("weight"), r.get("weight_unit")),
-                facility_id=r.get("facility_id") or None, netbox_id=int(r["id"])))
+                facility_id=r.get("facility_id") or None, netbox_id=int(r["id"]),
+                cooling_kw=bounded(r.get("custom_field_data") or {}, "cooling_kw", f"rack {r['name']}", self.warn,
+                                    0, 2**31 - 1)))
         return racks
 
     def ports_and_outlets(self) -> tuple[dict[str, list[PowerPort]], dict[str, list[PowerOutlet]]]:
@@ -218,7 +229,7 @@ class _Assembly:
             rack = rack if rack in rack_keys else None
             name = d.get("name") or ""
             if role in (UPS_ROLE, GENSET_ROLE):
-                made = _power_source(key, name, site, role, cf, warn)
+                made = power_source(key, name, site, role, cf, warn)
                 if isinstance(made, UPS):
                     ups.append(made)
                 elif isinstance(made, Genset):
@@ -228,9 +239,9 @@ class _Assembly:
                 cf = {k: v for k, v in cf.items() if k not in SOURCE_FIELDS}
             cluster = cluster_of_host.get(key)
             if cluster is not None:
-                host_capacity[key] = (cluster, _host_capacity(cf, name or key, warn))
-                cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS}
-            position = netbox_number(d.get("position")) if rack is not None else None
+                host_capacity[key] = (cluster, host_capacity_of(cf, name or key, warn))
+                cf = {k: v for k, v in cf.items() if k not in HOST_FIELDS + HOST_CORE_FIELDS}
+            position = number(d.get("position")) if rack is not None else None
             face = (d.get("face") or None) if rack is not None else None
             if position is not None and face is None:
                 warn(f"device {name or key}: position U{position:g} without a face; taken as unpositioned")
@@ -258,11 +269,13 @@ class _Assembly:
             sub = t.get("subdevice_role")
             device_types.append(DeviceType(
                 key=tid, manufacturer=(t.get("manufacturer") or {}).get("name") or "?", model=t["model"],
-                slug=t.get("slug") or "", u_height=netbox_number(t.get("u_height")) or 0.0,
+                slug=t.get("slug") or "", u_height=number(t.get("u_height")) or 0.0,
                 is_full_depth=bool(t.get("is_full_depth")),
                 exclude_from_utilization=bool(t.get("exclude_from_utilization")),
                 weight_kg=_kg(t.get("weight"), t.get("weight_unit")),
-                subdevice_role=sub if sub in ("parent", "child") else None))
+                subdevice_role=sub if sub in ("parent", "child") else None,
+                power_factor=fraction(t.get("custom_field_data") or {}, "power_factor",
+                                       f"device type {t['model']}", self.warn)))
         return device_types
 
     def panels(self, ups: list[UPS], gensets: list[Genset], location_keys: set[str]) -> list[PowerPanel]:
@@ -348,9 +361,11 @@ class _Assembly:
             if not c.get("commit_rate"):
                 self.warn(f"uplink {c.get('cid')}: no commit rate in NetBox; not counted")
                 continue
+            port = t.get("port_speed")
             uplinks[cid] = Uplink(key=cid, name=c["cid"], site=site,
                                   provider=(c.get("provider") or {}).get("name") or "?",
-                                  commit_kbps=int(c["commit_rate"]), status=c.get("status") or "active")
+                                  commit_kbps=int(c["commit_rate"]), status=c.get("status") or "active",
+                                  port_kbps=int(port) if port else None)
         return list(uplinks.values())
 
     def clusters(self, host_capacity: dict[str, tuple[str, HostCapacity]], device_keys: set[str]) -> list[Cluster]:
@@ -360,8 +375,12 @@ class _Assembly:
             site = self.site_key.get(_scope_site(c.get("scope")) or "")
             if site is None:
                 continue
+            cf, label = c.get("custom_field_data") or {}, f"cluster {c['name']}"
+            datastore = bounded(cf, "datastore_gb", label, self.warn, 0, 1e12)
             clusters[str(c["id"])] = Cluster(key=str(c["id"]), name=c["name"], site=site,
-                                             type=_slug(c.get("type")) or "virtualization")
+                                             type=_slug(c.get("type")) or "virtualization", datastore_gb=datastore,
+                                             replication_factor=bounded(cf, "replication_factor", label,
+                                                                         self.warn, 1, 10))
         for dev_key, (cluster, cap) in host_capacity.items():
             if cluster in clusters and dev_key in device_keys:
                 clusters[cluster].hosts.append(ClusterHost(device=dev_key, capacity=cap))
@@ -371,43 +390,21 @@ class _Assembly:
                 continue
             clusters[cluster].vms.append(VirtualMachine(
                 key=str(vm["id"]), name=vm["name"], status=vm.get("status") or "active",
-                tenant=self.tenant(vm.get("tenant")), vcpus=netbox_number(vm.get("vcpus")) or 0.0,
+                tenant=self.tenant(vm.get("tenant")), vcpus=number(vm.get("vcpus")) or 0.0,
                 memory_mb=int(vm.get("memory") or 0),
                 disk_gb=round((vm.get("disk") or 0) / VM_DISK_MB_PER_GB),
-                bandwidth_mbps=_vm_bandwidth(vm, self.warn),
+                bandwidth_mbps=vm_bandwidth(vm, self.warn),
                 request_id=str((vm.get("custom_field_data") or {}).get("request_id") or "") or None))
         return list(clusters.values())
 
 
-# --------------------------------------------------------------------------- values
 # --------------------------------------------------------------------------- helpers
-def _id(obj: Any) -> str | None:
-    """The id of a nested object ({id: ...}) or a bare id, as a string key."""
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        v = obj.get("id")
-        return None if v is None else str(v)
-    return str(obj)
-
-
 def _slug(obj: Any) -> str | None:
     return obj.get("slug") if isinstance(obj, dict) else None
 
 
-def netbox_number(v: Any) -> float | None:
-    """A number from NetBox (GraphQL sends decimals as strings); None when absent or bad."""
-    if v is None or v == "" or isinstance(v, bool):
-        return None
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def _kg(weight: Any, unit: Any) -> float | None:
-    w = netbox_number(weight)
+    w = number(weight)
     if w is None:
         return None
     return round(w * _KG.get(str(unit or "kg").lower(), 1.0), 3)
@@ -430,50 +427,3 @@ def _available(feed: PowerFeed) -> int:
     """NetBox's PowerFeed.save(): round(|V| x A x util/100), x 1.732 for three-phase."""
     kva = abs(feed.voltage) * feed.amperage * (feed.max_utilization / 100)
     return round(kva * 1.732) if feed.phase == "three-phase" else round(kva)
-
-
-def _power_source(key: str, name: str, site: str, role: str, cf: dict[str, Any],
-                  warn: Callable[[str], None]) -> UPS | Genset | None:
-    label = f"{'UPS' if role == UPS_ROLE else 'genset'} {name or key}"
-    rated = netbox_number(cf.get("rated_va"))
-    if rated is None or rated < 1:
-        warn(f"{label}: custom field rated_va is missing or not a positive number; not counted")
-        return None
-
-    def fraction(field_name: str) -> float | None:
-        v = netbox_number(cf.get(field_name))
-        if v is not None and not 0 < v <= 1:
-            warn(f"{label}: {field_name} {v:g} is not in (0, 1]; the policy default is used")
-            return None
-        return v
-
-    group = str(cf["redundancy_group"]) if cf.get("redundancy_group") else None
-    if role == UPS_ROLE:
-        return UPS(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                   efficiency=fraction("efficiency"), genset=_id(cf.get("genset")), redundancy_group=group)
-    other = netbox_number(cf.get("other_loads_va")) or 0
-    return Genset(key=key, name=name or key, site=site, rated_va=int(rated), derating=fraction("derating"),
-                  other_loads_va=max(0, int(other)), redundancy_group=group)
-
-
-def _vm_bandwidth(vm: dict[str, Any], warn: Callable[[str], None]) -> float:
-    """A VM's `bandwidth_mbps` custom field (hosting registered at step 8); 0 when unset."""
-    raw = (vm.get("custom_field_data") or {}).get("bandwidth_mbps")
-    if raw is None or raw == "":
-        return 0.0
-    v = netbox_number(raw)
-    if v is None or v < 0:
-        warn(f"virtual machine {vm.get('name')}: custom field bandwidth_mbps is {raw!r}; counted as 0")
-        return 0.0
-    return v
-
-
-def _host_capacity(cf: dict[str, Any], label: str, warn: Callable[[str], None]) -> HostCapacity:
-    values: dict[str, float] = {}
-    for f in HOST_FIELDS:
-        v = netbox_number(cf.get(f))
-        if v is None or v < 0:
-            warn(f"cluster host {label}: custom field {f} is {cf.get(f)!r}; its capacity counts as 0")
-            v = 0.0
-        values[f] = v
-    return HostCapacity(vcpus=int(values["vcpus"]), memory_gb=values["memory_gb"], disk_gb=values["disk_gb"])

@@ -29,7 +29,7 @@ from inventory.demand import Footprint, Tenure
 from inventory.errors import SourceError
 from inventory.model import Snapshot
 from inventory.netbox.client import NetBoxClient
-from inventory.netbox.assemble import netbox_number  # NetBox sends decimals as strings
+from inventory.netbox.custom_values import number as netbox_number  # NetBox sends decimals as strings
 
 CHANGES = "core/object-changes"
 DEVICE, POWER_PORT, VM = "dcim.device", "dcim.powerport", "virtualization.virtualmachine"

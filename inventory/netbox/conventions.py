@@ -69,6 +69,24 @@ CUSTOM_FIELDS: tuple[CF, ...] = (
     CF("disk_gb", "Host disk (GB)", ("decimal", "integer"), DEVICE, "Virtualization host capacity: disk in GB"),
     CF("nip", "NIP", ("text",), ("tenancy.contact",), "Civil servant ID (NIP) of the person in charge",
        unique=True),
+    # engineering inputs (docs/capacity-rules.md); an uplink's port speed is NetBox's own
+    # circuit termination port_speed
+    CF("rated_w", "Rated real power (W)", ("integer",), DEVICE, "UPS/genset nameplate real power in W"),
+    CF("recharge_pct", "Battery recharge (%)", ("decimal",), DEVICE,
+       "UPS battery recharge load on its genset, % of the UPS rating"),
+    CF("cooling_factor", "Cooling factor", ("decimal",), DEVICE,
+       "Genset: W of cooling (mechanical) load per W of IT load behind its UPSs"),
+    CF("cores", "Host physical cores", ("integer",), DEVICE, "Virtualization host capacity: physical cores"),
+    CF("threads", "Host threads", ("integer",), DEVICE, "Virtualization host capacity: logical processors"),
+    CF("power_factor", "Power factor", ("decimal",), ("dcim.devicetype",), "PSU power factor (W / VA), 0-1"),
+    CF("cooling_kw", "Cooling (kW)", ("decimal",), ("dcim.location", "dcim.rack"),
+       "Heat the room's or rack's cooling removes, in kW"),
+    CF("cooling_units", "Cooling units", ("integer",), ("dcim.location",),
+       "Equal cooling units (CRAC) in the room; N+1 keeps one spare"),
+    CF("datastore_gb", "Datastore (GB)", ("decimal",), ("virtualization.cluster",),
+       "Raw shared storage of the cluster, in GB"),
+    CF("replication_factor", "Replication factor", ("decimal",), ("virtualization.cluster",),
+       "Copies the datastore keeps of every block (usable = raw / factor)"),
 )
 
 #: the roles and types the loader and the playbooks look for

@@ -177,22 +177,23 @@ PARALLEL_WRITES = 2
 # A load reads each kind once with `read_fields` (`fields=` keeps NetBox from serialising
 # the rest): the key, the compared fields and, for feeds, outlets and ports, the cable.
 SITE = Kind("site", "dcim/sites", ("slug",), ("name", "slug", "description"), read_fields="id,name,slug,description")
-LOCATION = Kind("location", "dcim/locations", ("site", "name"), ("name", "site", "description"), ("name",),
-                read_fields="id,name,site,description")
+LOCATION = Kind("location", "dcim/locations", ("site", "name"), ("name", "site", "description", "custom_fields"),
+                ("name",), read_fields="id,name,site,description,custom_fields")
 TENANT = Kind("tenant", "tenancy/tenants", ("slug",), ("name", "slug", "group", "description"),
               filters=(("slug", "slug"),), read_fields="id,name,slug,group,description")
 RACK = Kind("rack", "dcim/racks", ("site", "name"),
             ("name", "site", "location", "u_height", "starting_unit", "desc_units", "status", "role", "tenant",
-             "max_weight", "weight", "weight_unit", "facility_id"), ("name",),
+             "max_weight", "weight", "weight_unit", "facility_id", "custom_fields"), ("name",),
             read_fields="id,name,site,location,u_height,starting_unit,desc_units,status,role,tenant,max_weight,"
-                        "weight,weight_unit,facility_id")
+                        "weight,weight_unit,facility_id,custom_fields")
 SNAPSHOT_DEVICE_TYPE = Kind("device type", "dcim/device-types", ("manufacturer", "model"),
                             ("manufacturer", "model", "u_height", "is_full_depth", "exclude_from_utilization",
-                             "subdevice_role", "weight", "weight_unit"), ("model",),
+                             "subdevice_role", "weight", "weight_unit", "custom_fields"), ("model",),
                             read_fields="id,manufacturer,model,slug,u_height,is_full_depth,exclude_from_utilization,"
-                                        "weight,weight_unit,subdevice_role")
+                                        "weight,weight_unit,subdevice_role,custom_fields")
 CLUSTER = Kind("cluster", "virtualization/clusters", ("scope_type", "scope_id", "name"),
-               ("name", "type", "scope_type", "scope_id"), ("name",), read_fields="id,name,type,scope_type,scope_id")
+               ("name", "type", "scope_type", "scope_id", "custom_fields"), ("name",),
+               read_fields="id,name,type,scope_type,scope_id,custom_fields")
 DEVICE_READ = "id,name,site,tenant,device_type,role,rack,position,face,status,serial,asset_tag,custom_fields,cluster"
 GENSET = Kind("genset", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, read_fields=DEVICE_READ)
 UPS = Kind("UPS", "dcim/devices", attributes=DEVICE_ATTRIBUTES, keyer=device_key, read_fields=DEVICE_READ)
@@ -221,8 +222,8 @@ SNAPSHOT_CABLE = Kind("cable", "dcim/cables", chunk=50)  # matched by its termin
 CIRCUIT = Kind("circuit", "circuits/circuits", ("provider", "cid"), ("cid", "provider", "type", "status", "commit_rate"),
                read_fields="id,cid,provider,type,status,commit_rate")
 CIRCUIT_TERMINATION = Kind("circuit termination", "circuits/circuit-terminations", ("circuit", "term_side"),
-                           ("circuit", "term_side", "termination_type", "termination_id"),
-                           read_fields="id,circuit,term_side,termination_type,termination_id")
+                           ("circuit", "term_side", "termination_type", "termination_id", "port_speed"),
+                           read_fields="id,circuit,term_side,termination_type,termination_id,port_speed")
 VIRTUAL_MACHINE = Kind("virtual machine", "virtualization/virtual-machines", ("cluster", "name"),
                        ("name", "cluster", "status", "tenant", "vcpus", "memory", "disk", "custom_fields"), ("name",),
                        chunk=50, filters=(("cluster", "cluster_id"), ("name", "name")),

@@ -52,15 +52,16 @@ BIG_REST = {b.name: b.rest for b in BIG_READS}
 
 # Small collections, all in one GraphQL request: (name, list field, selection, site filter or None)
 SMALL_READS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("locations", "location_list", "id name description site { id }", "{site: {id: {in_list: {ids}}}}"),
+    ("locations", "location_list", "id name description custom_field_data site { id }",
+     "{site: {id: {in_list: {ids}}}}"),
     ("tenant_groups", "tenant_group_list", "id name slug", None),
     ("tenants", "tenant_list", "id name slug description group { id }", None),
     ("racks", "rack_list",
      "id name u_height starting_unit desc_units status facility_id max_weight weight weight_unit "
-     "site { id } location { id } role { slug } tenant { id }", "{site: {id: {in_list: {ids}}}}"),
+     "custom_field_data site { id } location { id } role { slug } tenant { id }", "{site: {id: {in_list: {ids}}}}"),
     ("device_types", "device_type_list",
      "id model slug u_height is_full_depth exclude_from_utilization subdevice_role weight weight_unit "
-     "manufacturer { name }", None),
+     "custom_field_data manufacturer { name }", None),
     ("device_roles", "device_role_list", "id slug", None),
     ("power_panels", "power_panel_list", "id name custom_field_data site { id } location { id }",
      "{site: {id: {in_list: {ids}}}}"),
@@ -69,11 +70,11 @@ SMALL_READS: tuple[tuple[str, str, str, str | None], ...] = (
     ("device_bays", "device_bay_list", "id device { id } installed_device { id }",
      "{site: {id: {in_list: {ids}}}, installed_device: {id: {is_null: false}}}"),  # occupied bays only
     ("circuit_terminations", "circuit_termination_list",
-     "id term_side circuit { id cid status commit_rate type { slug } provider { name } } "
+     "id term_side port_speed circuit { id cid status commit_rate type { slug } provider { name } } "
      "termination { __typename ... on SiteType { id } ... on LocationType { site { id } } }",
      "{site: {id: {in_list: {ids}}}}"),
     ("clusters", "cluster_list",
-     "id name type { slug } devices { id } "
+     "id name custom_field_data type { slug } devices { id } "
      "scope { __typename ... on SiteType { id } ... on LocationType { site { id } } }",
      "{site: {id: {in_list: {ids}}}}"),
     ("vms", "virtual_machine_list",

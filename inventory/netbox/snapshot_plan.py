@@ -153,7 +153,8 @@ class _SnapshotPlanner:
 
         loc = self.sync(K.LOCATION, [
             desired(K.LOCATION, {"name": x.name, "site": self.site_id[x.site],
-                                 **({"description": x.description} if x.description else {})},
+                                 **({"description": x.description} if x.description else {}),
+                                 "custom_fields": {"cooling_kw": x.cooling_kw, "cooling_units": x.cooling_units}},
                     x.name, {"slug": slugify(x.name), "status": "active", **ON_CREATE})
             for x in s.locations], site_id=sites)
         self.location_id = {x.key: loc[(self.site_id[x.site], x.name.lower())] for x in s.locations}
@@ -197,6 +198,7 @@ class _SnapshotPlanner:
                 # NetBox stores max_weight as a whole number
                 "max_weight": round(r.max_weight_kg) if r.max_weight_kg is not None else None,
                 "weight": r.weight_kg,
+                "custom_fields": {"cooling_kw": r.cooling_kw},
             }
             if r.max_weight_kg is not None or r.weight_kg is not None:
                 f["weight_unit"] = "kg"
@@ -217,7 +219,7 @@ class _SnapshotPlanner:
         for t in s.device_types:
             f = {"manufacturer": maker_id[t.manufacturer], "model": t.model, "u_height": t.u_height,
                  "is_full_depth": t.is_full_depth, "exclude_from_utilization": t.exclude_from_utilization,
-                 "subdevice_role": t.subdevice_role}
+                 "subdevice_role": t.subdevice_role, "custom_fields": {"power_factor": t.power_factor}}
             if t.weight_kg is not None:
                 f.update(weight=t.weight_kg, weight_unit="kg")
             objects.append(desired(K.SNAPSHOT_DEVICE_TYPE, f, f"{t.manufacturer} {t.model}",
@@ -243,7 +245,10 @@ class _SnapshotPlanner:
         ctype = self.named(K.CLUSTER_TYPE, (c.type for c in s.clusters))
         cl = self.sync(K.CLUSTER, [
             desired(K.CLUSTER, {"name": c.name, "type": ctype[c.type], "scope_type": "dcim.site",
-                                "scope_id": self.site_id[c.site]}, c.name, {"status": "active", **ON_CREATE})
+                                "scope_id": self.site_id[c.site],
+                                "custom_fields": {"datastore_gb": c.datastore_gb,
+                                                  "replication_factor": c.replication_factor}},
+                    c.name, {"status": "active", **ON_CREATE})
             for c in s.clusters], site_id=self.sites)
         self.cluster_id = {c.key: cl[("dcim.site", self.site_id[c.site], c.name.lower())] for c in s.clusters}
 
@@ -255,7 +260,8 @@ class _SnapshotPlanner:
                 "name": g.name, "site": self.site_id[g.site], "device_type": self.generic_type["genset"],
                 "role": self.role_id["genset"], "rack": None, "status": "active",
                 "custom_fields": {"rated_va": g.rated_va, "derating": g.derating,
-                                  "other_loads_va": g.other_loads_va, "redundancy_group": g.redundancy_group}},
+                                  "other_loads_va": g.other_loads_va, "redundancy_group": g.redundancy_group,
+                                  "rated_w": g.rated_w, "cooling_factor": g.cooling_factor}},
                 g.name, ON_CREATE)
             for g in s.gensets], site_id=self.sites)
         self.genset_id = {g.key: gs[("n", self.site_id[g.site], g.name.lower())] for g in s.gensets}
@@ -265,7 +271,8 @@ class _SnapshotPlanner:
                 "role": self.role_id["ups"], "rack": None, "status": "active",
                 "custom_fields": {"rated_va": u.rated_va, "derating": u.derating, "efficiency": u.efficiency,
                                   "genset": self.genset_id[u.genset] if u.genset else None,
-                                  "redundancy_group": u.redundancy_group}},
+                                  "redundancy_group": u.redundancy_group, "rated_w": u.rated_w,
+                                  "recharge_pct": u.recharge_pct}},
                 u.name, ON_CREATE)
             for u in s.ups], site_id=self.sites)
         self.ups_id = {u.key: us[("n", self.site_id[u.site], u.name.lower())] for u in s.ups}
@@ -287,7 +294,8 @@ class _SnapshotPlanner:
             if d.key in host_of:
                 cluster_key, cap = host_of[d.key]
                 f["cluster"] = self.cluster_id[cluster_key]
-                cfs.update(vcpus=cap.vcpus, memory_gb=cap.memory_gb, disk_gb=cap.disk_gb)
+                cfs.update(vcpus=cap.vcpus, memory_gb=cap.memory_gb, disk_gb=cap.disk_gb, cores=cap.cores,
+                           threads=cap.threads)
             if cfs:
                 f["custom_fields"] = cfs
             objects.append(desired(K.SNAPSHOT_DEVICE, f, d.name or d.key, ON_CREATE))
@@ -422,7 +430,7 @@ class _SnapshotPlanner:
         self.sync(K.CIRCUIT_TERMINATION, [
             desired(K.CIRCUIT_TERMINATION, {
                 "circuit": circuit_id[u.key], "term_side": "A", "termination_type": "dcim.site",
-                "termination_id": self.site_id[u.site]}, f"{u.provider} {u.name} A")
+                "termination_id": self.site_id[u.site], "port_speed": u.port_kbps}, f"{u.provider} {u.name} A")
             for u in s.uplinks], circuit_id=_ids(circuit_id.values()))
 
     def _vms(self) -> None:

@@ -344,17 +344,20 @@ def test_bootstrap_twice_second_run_changes_nothing() -> None:
     _bootstrap_server(state)
     client = make_client()
     dry = bootstrap(client, dry_run=True)
-    # 19 + 1 choice set + 18 fields + the loader's 4 export templates
-    assert dry.created == 42 and not state.get("extras/custom-fields")
+    # 19 + 1 choice set + 28 fields (10 of them the engineering inputs of issue 12) + the
+    # loader's 4 export templates
+    assert dry.created == 52 and not state.get("extras/custom-fields")
     first = bootstrap(client)
-    assert (first.created, first.updated, first.unchanged) == (42, 0, 0)
+    assert (first.created, first.updated, first.unchanged) == (52, 0, 0)
     cfs = {c["name"]: c for c in state["extras/custom-fields"]}
-    assert len(cfs) == len(CUSTOM_FIELDS) == 18
+    assert len(cfs) == len(CUSTOM_FIELDS) == 28
+    assert cfs["cooling_kw"]["object_types"] == ["dcim.location", "dcim.rack"]
+    assert cfs["power_factor"]["object_types"] == ["dcim.devicetype"]
     assert cfs["ups"]["object_types"] == ["dcim.powerpanel"] and cfs["ups"]["related_object_type"] == "dcim.device"
     assert cfs["colocation_type"]["choice_set"] == state["extras/custom-field-choice-sets"][0]["id"]
     assert cfs["nip"]["object_types"] == ["tenancy.contact"]
     second = bootstrap(client)
-    assert (second.created, second.updated, second.unchanged) == (0, 0, 42)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 52)
 
 
 @responses.activate
@@ -412,7 +415,7 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
     # circuit type are conventions: the plan's bootstrap part creates them, the load reuses them
     # (as a real run does; the dry run used to count them twice)
     assert created == {
-        "conventions (bootstrap)": 42, "site": 1, "location": 1, "tenant group": 1, "tenant": 1,
+        "conventions (bootstrap)": 52, "site": 1, "location": 1, "tenant group": 1, "tenant": 1,
         "rack role": 0, "rack": 2, "manufacturer": 2, "device type": 6, "device role": 0,
         "cluster type": 0, "cluster": 1, "genset": 1, "UPS": 1, "device": 5, "rack reservation": 1,
         "power panel": 1, "power feed": 2, "power port": 4, "power outlet": 2, "cable": 4,
@@ -449,7 +452,7 @@ def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> N
     assert exc.value.status == 400 and exc.value.body[1] == {"position": ["U10 is already occupied"]}
     written = {t.kind: t.created for t in exc.value.partial.types}
     # what came before the devices was written, as the load's report counts it; no device, port or cable
-    assert written["conventions (bootstrap)"] == 42
+    assert written["conventions (bootstrap)"] == 52
     assert (written["site"], written["rack"], written["genset"], written["UPS"]) == (1, 2, 1, 1)
     assert not {"device", "power port", "cable"} & set(written)
 

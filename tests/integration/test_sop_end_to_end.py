@@ -134,9 +134,9 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     snap = load_snapshot(client, [site])
     assert [r.units for r in snap.reservations] == [[3]]
 
-    def feed_loads(committed: bool) -> dict[str, int]:
+    def feed_loads(committed: bool) -> dict[str, int]:  # draw in W
         result = capacity_in_netbox(client, site, tmp_path / "requests" if committed else None)
-        return {f.name: f.load_va for f in result.feeds.values()}
+        return {f.name: f.load_w for f in result.feeds.values()}
 
     approved_loads = feed_loads(committed=True)
     assert approved_loads == {f"Feed A {sfx}": 200 + 176, f"Feed B {sfx}": 200 + 175}
@@ -215,7 +215,7 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     snap = load_snapshot(client, [site])
     result = compute_capacity(snap)
     assert result.space[rack.key].free_u == 10
-    feed_loads = {f.name: f.load_va for f in result.feeds.values()}
+    feed_loads = {f.name: f.load_w for f in result.feeds.values()}
     assert feed_loads == {f"Feed A {sfx}": 200, f"Feed B {sfx}": 200}
     assert RequestFile.load(tmp_path / "requests" / f"{rid}.yaml").request.state == "withdrawn"
 

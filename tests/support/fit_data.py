@@ -138,7 +138,20 @@ def server(name: str = "srv", u: float = 1, draw: int = 100, **kw: Any) -> Serve
     return ServerRequest(name=name, u_height=u, allocated_draw_w=draw, **kw)
 
 
+#: The placement rules of tests/unit/test_fit.py are topology: they run with `plain()`, a
+#: policy of power factor 1 (VA = W), W ratings equal to the VA ratings, no battery
+#: recharge and no memory kept for the hypervisor, so the hand-made figures stay in plain
+#: watts. The engineering figures have their own tests (tests/unit/test_fit_engineering.py).
+PLAIN = dict(power_factor=1, ups_recharge_pct=0, ups_rated_power_factor=1, genset_rated_power_factor=1,
+             hypervisor_reserved_gb=0)
+
+
+def plain(**kw: Any) -> Policy:
+    """The policy the fit tests run with (see PLAIN), with `kw` set."""
+    return Policy(**{**PLAIN, **kw})
+
+
 def fit(snap: Snapshot, *servers: ServerRequest, policy: Policy | None = None, **kw: Any) -> FitReport:
-    policy = policy or Policy()
+    policy = policy or plain()
     request = CapacityRequest(servers=list(servers), **kw)
     return check_fit(snap, request, policy, compute_capacity(snap, policy))

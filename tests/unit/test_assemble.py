@@ -91,3 +91,55 @@ def test_what_the_snapshot_cannot_hold_is_left_out_and_named() -> None:
 def test_a_device_type_used_but_not_listed_is_a_source_error() -> None:
     with pytest.raises(SourceError, match="NetBox device type 9 is used by devices but was not listed"):
         assemble(SITE, rows(device_types=[]), lambda w: None)
+
+
+def engineering_rows(ups_cf: dict[str, Any], **extra: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """rows() with the engineering custom fields of issue 12 on the location, rack, device
+    type, UPS, a cluster and an uplink's termination."""
+    base = rows(**extra)
+    base["locations"] = [{"id": "6", "name": "Hall", "site": ref(1),
+                          "custom_field_data": {"cooling_kw": "30.5", "cooling_units": 3}}]
+    base["racks"][0] = {**base["racks"][0], "location": ref(6), "custom_field_data": {"cooling_kw": 8}}
+    base["device_types"][0] = {**base["device_types"][0], "custom_field_data": {"power_factor": "0.9"}}
+    base["devices"][2] = {**base["devices"][2], "custom_field_data": {"rated_va": 40000, **ups_cf}}
+    base["circuit_terminations"] = [{"id": "90", "term_side": "A", "port_speed": 10_000_000, "termination": {
+        "__typename": "SiteType", "id": "1"}, "circuit": {"id": "91", "cid": "ISP-1", "status": "active",
+        "commit_rate": 1_000_000, "type": {"slug": "internet-uplink"}, "provider": {"name": "Telkom"}}}]
+    base["clusters"] = [{"id": "80", "name": "vmw", "type": {"slug": "virtualization"}, "devices": [{"id": "20"}],
+                         "scope": {"__typename": "SiteType", "id": "1"},
+                         "custom_field_data": {"datastore_gb": "46080", "replication_factor": 2}}]
+    base["devices"][0] = {**base["devices"][0], "custom_field_data": {
+        "vcpus": 64, "memory_gb": 512, "disk_gb": 0, "cores": 32, "threads": 64}}
+    return base
+
+
+def test_the_engineering_custom_fields_are_read() -> None:
+    warnings: list[str] = []
+    s = assemble(SITE, engineering_rows({"rated_w": 32000, "recharge_pct": "12.5"}), warnings.append)
+    assert warnings == []
+    assert (s.locations[0].cooling_kw, s.locations[0].cooling_units, s.racks[0].cooling_kw) == (30.5, 3, 8)
+    assert s.device_types[0].power_factor == 0.9
+    assert (s.ups[0].rated_w, s.ups[0].recharge_pct) == (32000, 12.5)
+    assert [(u.commit_kbps, u.port_kbps) for u in s.uplinks] == [(1_000_000, 10_000_000)]
+    [cluster] = s.clusters
+    assert (cluster.datastore_gb, cluster.replication_factor) == (46080, 2)
+    assert (cluster.hosts[0].capacity.cores, cluster.hosts[0].capacity.threads) == (32, 64)
+    # the host's capacity fields are not left on the device
+    assert "cores" not in next(d for d in s.devices if d.key == "20").custom_fields
+
+
+def test_an_engineering_value_out_of_range_is_left_out_and_named() -> None:
+    warnings: list[str] = []
+    bad = engineering_rows({"rated_w": 50000, "recharge_pct": 150})
+    bad["device_types"][0]["custom_field_data"] = {"power_factor": 1.2}
+    bad["locations"][0]["custom_field_data"] = {"cooling_kw": -1, "cooling_units": 0}
+    s = assemble(SITE, bad, warnings.append)
+    assert (s.ups[0].rated_w, s.ups[0].recharge_pct, s.device_types[0].power_factor) == (None, None, None)
+    assert (s.locations[0].cooling_kw, s.locations[0].cooling_units) == (None, None)
+    assert warnings == [
+        "location Hall: custom field cooling_units is 0, not a number in [1, 32767]; taken as not given",
+        "location Hall: custom field cooling_kw is -1, not a number >= 0; taken as not given",
+        "UPS UPS-A: custom field rated_w is 50000, not a number in [1, 40000]; taken as not given",
+        "UPS UPS-A: custom field recharge_pct is 150, not a number in [0, 100]; taken as not given",
+        "device type R650: power_factor 1.2 is not in (0, 1]; the policy default is used",
+    ]

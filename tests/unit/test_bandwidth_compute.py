@@ -142,19 +142,21 @@ VMS = [
 def test_cluster_n_plus_one_per_resource_and_overcommit() -> None:
     c = compute_clusters(cluster_snapshot(VMS), Policy())["c1"]
     assert c.hosts == 3
-    # N+1 drops the largest host per resource: cpu 64, memory 768, disk 8000
-    # cpu (144 - 64) x 4 = 320; memory (1536 - 768) x 1 = 768; disk (14000 - 8000) x 1 = 6000
-    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (320, 768, 6000)
+    # each host keeps 8 GB for its hypervisor (the policy's default): 504, 760, 248 GB
+    # N+1 drops the largest host per resource: cpu 64, memory 760, disk 8000
+    # cpu (144 - 64) x 4 = 320; memory (1512 - 760) x 1 = 752; disk (14000 - 8000) x 1 = 6000
+    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (320, 752, 6000)
     # used: vm1 + vm2 (offline vm3 holds nothing): 10.5 vCPU, 16 + 3 = 19 GB, 250 GB
     assert (c.vcpus_used, c.memory_gb_used, c.disk_gb_used) == (10.5, 19, 250)
-    assert (c.vcpus_free, c.memory_gb_free, c.disk_gb_free) == (309.5, 749, 5750)
+    assert (c.vcpus_free, c.memory_gb_free, c.disk_gb_free) == (309.5, 733, 5750)
 
 
 def test_cluster_without_n_plus_one_and_other_overcommit() -> None:
     policy = Policy(compute_n_plus_one=False, cpu_overcommit=2, memory_overcommit=1.5,
                     disk_overcommit=0.5)
     c = compute_clusters(cluster_snapshot([]), policy)["c1"]
-    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (288, 2304, 7000)
+    # memory (504 + 760 + 248) x 1.5 = 2268 (8 GB per host for the hypervisor)
+    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (288, 2268, 7000)
 
 
 def test_single_host_cluster_keeps_its_host() -> None:
@@ -163,14 +165,14 @@ def test_single_host_cluster_keeps_its_host() -> None:
                  devices=[Device(name="h1", device_type="t", site="s1")],
                  clusters=[Cluster(name="c1", site="s1", hosts=[host("h1", 16, 64, 500)])])
     c = compute_clusters(s, Policy())["c1"]
-    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (64, 64, 500)
+    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (64, 56, 500)
 
 
 def test_failed_host_gives_no_capacity() -> None:
     c = compute_clusters(cluster_snapshot([], host_status="failed"), Policy())["c1"]
-    # h1 and h2 left; N+1 keeps the larger per resource: cpu 64, mem 768, disk 8000
+    # h1 and h2 left; N+1 keeps the larger per resource: cpu 64, mem 760, disk 8000
     assert c.hosts == 2
-    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (128, 512, 4000)
+    assert (c.vcpus_capacity, c.memory_gb_capacity, c.disk_gb_capacity) == (128, 504, 4000)
 
 
 @pytest.mark.parametrize("commitment, charged", [

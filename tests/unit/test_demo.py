@@ -143,7 +143,7 @@ def test_rack_roles_statuses_and_variants(demo):
     internal = [r for r in demo.racks if r.role == "internal"]
     assert [(r.key, r.tenant) for r in internal] == [("R1-02", "diskominfo")]
     dedicated = [r for r in demo.racks if r.role == "colocation" and r.tenant]
-    assert [(r.key, r.tenant) for r in dedicated] == [("R1-08", "rsud-aws")]
+    assert [(r.key, r.tenant) for r in dedicated] == [("R1-08", "rsud-aws"), ("R2-07", "dishub")]
     assert [r.key for r in demo.racks if r.status == "planned"] == ["R2-08"]
     assert {r.key for r in demo.racks if r.role == "network"} == {"R1-01", "DRC-02"}
     assert racks["R1-02"].u_height == 47
@@ -183,15 +183,33 @@ def test_exactly_three_servers_have_no_draw_data(demo):
     assert len(max_only) == 3
 
 
-def test_one_three_phase_feed_on_the_blade_chassis_rack(demo):
+def _pdu_on(demo, feed):
+    return next(d for d in demo.devices if d.power_ports and d.power_ports[0].feed == feed)
+
+
+def _legs_used(demo, pdu):
+    """The legs of the outlets of `pdu` something is cabled to."""
+    legs = {o.name: o.feed_leg for o in pdu.power_outlets}
+    return {legs[p.outlet.name] for d in demo.devices for p in d.power_ports
+            if p.outlet is not None and p.outlet.device == pdu.key}
+
+
+def test_three_phase_feeds_balanced_unbalanced_and_unrecorded(demo):
     three = [f for f in demo.power_feeds if f.phase == "three-phase"]
-    assert [(f.key, f.voltage, f.rack) for f in three] == [("R1-02-A", 400, "R1-02")]
+    assert [(f.key, f.voltage, f.amperage, f.rack) for f in three] == [
+        ("R1-02-A", 400, 32, "R1-02"), ("R2-07-A", 400, 16, "R2-07"), ("R2-07-B", 400, 16, "R2-07")]
     assert _available_va(three[0]) == 17736  # 400 V x 32 A x 0.8 x 1.732
-    pdu = next(d for d in demo.devices if d.power_ports and d.power_ports[0].feed == "R1-02-A")
-    assert {o.feed_leg for o in pdu.power_outlets} == {"A", "B", "C"}
+    assert _available_va(three[1]) == 8868  # 400 V x 16 A x 0.8 x 1.732
+    # the blade chassis rack: outlets on legs A/B/C, its devices spread over all three
+    assert {o.feed_leg for o in _pdu_on(demo, "R1-02-A").power_outlets} == {"A", "B", "C"}
+    assert _legs_used(demo, _pdu_on(demo, "R1-02-A")) == {"A", "B", "C"}
+    # R2-07's A side: every PSU on the first bank (leg A); its B side records no legs
+    assert _legs_used(demo, _pdu_on(demo, "R2-07-A")) == {"A"}
+    assert {o.feed_leg for o in _pdu_on(demo, "R2-07-B").power_outlets} == {None}
 
 
 def test_every_open_rack_has_an_a_and_a_b_feed_from_the_two_ups(demo):
+    # ... but R2-07, on its own UPS pair that records no redundancy group
     panels = {p.key: p for p in demo.power_panels}
     for rack in demo.racks:
         feeds = [f for f in demo.power_feeds if f.rack == rack.key]
@@ -201,10 +219,13 @@ def test_every_open_rack_has_an_a_and_a_b_feed_from_the_two_ups(demo):
         assert sorted(f.type for f in feeds) == ["primary", "redundant"], rack.key
         if rack.site == "dc-kaltim":
             by_type = {f.type: panels[f.panel].ups for f in feeds}
-            assert by_type == {"primary": "UPS-A", "redundant": "UPS-B"}, rack.key
+            pair = ("UPS-C", "UPS-D") if rack.key == "R2-07" else ("UPS-A", "UPS-B")
+            assert by_type == {"primary": pair[0], "redundant": pair[1]}, rack.key
     ups = {u.key: u for u in demo.ups}
     assert ups["UPS-A"].redundancy_group == ups["UPS-B"].redundancy_group == "ups-dc"
     assert ups["UPS-A"].genset == ups["UPS-B"].genset == "GENSET-1"
+    assert ups["UPS-C"].redundancy_group is None and ups["UPS-D"].redundancy_group is None
+    assert (ups["UPS-A"].rated_va, ups["UPS-A"].rated_w) == (200_000, 160_000)
     genset = next(g for g in demo.gensets if g.key == "GENSET-1")
     assert genset.other_loads_va > 0
 
@@ -243,6 +264,10 @@ def test_uplinks_and_hosting_cluster(demo):
     assert cluster.name == "Cluster Hosting Pemprov"
     assert len(cluster.hosts) == 4
     assert all(h.capacity.vcpus == 64 and h.capacity.memory_gb == 512 for h in cluster.hosts)
+    assert all((h.capacity.cores, h.capacity.threads) == (32, 64) for h in cluster.hosts)
+    assert (cluster.datastore_gb, cluster.replication_factor) == (46_080, 2)
+    assert {u.name: u.port_kbps for u in demo.uplinks} == {
+        "TELKOM-ASTINET-SMD-01": 10_000_000, "LINTASARTA-IPT-SMD-01": 1_000_000}
     assert len(cluster.vms) >= 20
     assert len({vm.tenant for vm in cluster.vms}) >= 10
     allocated = sum(d.custom_fields.get("bandwidth_mbps", 0) for d in demo.devices)

@@ -1,6 +1,7 @@
 """Request fit and placement on small hand-built data centres (`dc()` of
 tests/support/fit_data.py: 10U racks, A/B feeds of 1000 VA each through a PDU, one UPS
-pair and a genset). Expected figures are worked out by hand in the comments.
+pair and a genset). Expected figures are worked out by hand in the comments, under the
+topology policy `plain()` (power factor 1, so VA = W; tests/support/fit_data.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from capacity.policy import Policy
 from inventory.errors import InputError
 from reports.fit_text import format_fit_report
 from inventory.model import Cluster, ClusterHost, HostCapacity, RackReservation, Snapshot, VirtualMachine
-from tests.support.fit_data import dc, dev, fit, rack, server
+from tests.support.fit_data import dc, dev, fit, plain, rack, server
 
 
 def spots(report: FitReport, n: int = 0) -> list[tuple[str, str, float | None, str | None]]:
@@ -98,7 +99,7 @@ def test_rack_headroom_is_kept_free() -> None:
     # R1: 7U used (U1-U7), 3U free; headroom 2U: a 1U server fits (2U stay free), 2U not.
     snap = dc([rack("R1")], [dev("a", "R1", 1, "2u"), dev("b", "R1", 3, "2u"), dev("c", "R1", 5, "2u"),
                              dev("d", "R1", 7)])
-    policy = Policy(rack_headroom_u=2)
+    policy = plain(rack_headroom_u=2)
     assert spots(fit(snap, server(u=1), policy=policy)) == [("srv", "R1", 8, "front")]
     report = fit(snap, server(u=2), policy=policy)
     assert not report.fits
@@ -115,7 +116,7 @@ def test_racks_in_use_come_before_empty_ones_then_by_name() -> None:
     report = fit(snap, server())
     assert [p.racks for p in report.placements] == [["R2"], ["R3"], ["R10"], ["R1"]]
     assert [p.empty_racks_used for p in report.placements] == [0, 0, 0, 1]
-    report = fit(snap, server(), policy=Policy(max_placements=2))
+    report = fit(snap, server(), policy=plain(max_placements=2))
     assert [p.racks for p in report.placements] == [["R2"], ["R3"]]
 
 
@@ -153,7 +154,7 @@ def test_dedicated_rack_only_for_its_tenant() -> None:
     assert any("1 dedicated to another tenant" in n for n in report.notes)
     # with the policy off, a tenant's rack is open to everyone
     shared = fit(only_dedicated, server(), tenant="bappeda",
-                 policy=Policy(dedicated_racks_for_tenant_only=False))
+                 policy=plain(dedicated_racks_for_tenant_only=False))
     assert shared.fits
 
 
@@ -189,7 +190,7 @@ def test_failover_unsafe_feed_pair_is_rejected() -> None:
     assert (s.feed_a_name, s.feed_b_name) == ("R2-A", "R2-B")
     assert (s.feed_a_draw_va, s.feed_b_draw_va) == (300, 300)
     # Without the failover rule R1 takes it: normal headroom 700 - 300 = 400 left.
-    lax = fit(snap, server(draw=600), policy=Policy(require_failover_safe=False))
+    lax = fit(snap, server(draw=600), policy=plain(require_failover_safe=False))
     assert lax.placements[0].racks == ["R1"]
     assert (lax.dimension("power").before, lax.dimension("power").after) == (700, 400)
 
@@ -349,7 +350,7 @@ def cluster_dc() -> Snapshot:
 
 def test_hosting_only_request() -> None:
     snap = cluster_dc()
-    policy = Policy()
+    policy = plain()
     request = CapacityRequest(hosting=HostingRequest(vcpus=12, memory_gb=100, disk_gb=500))
     report = check_fit(snap, request, policy, compute_capacity(snap, policy))
     assert not report.fits
@@ -373,7 +374,7 @@ def test_unknown_cluster_is_bad_input() -> None:
     snap = cluster_dc()
     request = CapacityRequest(hosting=HostingRequest(vcpus=1, cluster="nope"))
     with pytest.raises(InputError, match="unknown cluster 'nope'"):
-        check_fit(snap, request, Policy(), compute_capacity(snap, Policy()))
+        check_fit(snap, request, plain(), compute_capacity(snap, plain()))
 
 
 # --------------------------------------------------------------------------- request files
@@ -452,7 +453,7 @@ def test_text_and_json_output() -> None:
 
 def test_check_fit_does_not_change_the_result_or_snapshot() -> None:
     snap = dc([rack("R1")], [dev("a", "R1", 1, draw=(300, 300))])
-    policy = Policy()
+    policy = plain()
     result = compute_capacity(snap, policy)
     before = (json.dumps(snap.model_dump(mode="json")), repr(result.feeds), repr(result.space))
     check_fit(snap, CapacityRequest(servers=[server(u=2, draw=200)]), policy, result)
@@ -471,7 +472,7 @@ def test_a_result_without_the_space_index_still_works() -> None:
     # A CapacityResult whose space is a plain dict (built by hand, or copied) makes
     # check_fit build its own occupancy: same answer.
     snap = dc([rack("R1")], [dev("a", "R1", 1, "2u"), dev("b", "R1", 6)])
-    policy = Policy()
+    policy = plain()
     result = compute_capacity(snap, policy)
     result.space = dict(result.space)
     report = check_fit(snap, CapacityRequest(servers=[server(u=2)]), policy, result)

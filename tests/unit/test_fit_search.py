@@ -36,8 +36,8 @@ from tests.support.fit_data import dc, dev, rack
 
 TWO = """\
 servers:
-  - {name: a, u_height: 2, allocated_draw_w: 2944}
-  - {name: b, u_height: 2, allocated_draw_w: 2944}
+  - {name: a, u_height: 2, allocated_draw_w: 2796}
+  - {name: b, u_height: 2, allocated_draw_w: 2796}
 """
 
 
@@ -47,11 +47,12 @@ def spots(report: Any) -> list[tuple[Any, ...]]:
 
 
 def test_two_big_servers_on_the_demo_go_to_the_empty_rack_that_takes_both() -> None:
-    # The issue: two 2U servers of 2,944 W. Each in-use rack's feeds can carry one on
-    # failover (5,888 VA feeds), the empty R2-06 carries both exactly. The search used to
-    # stop after max_placements candidates, all two-rack ones, and only then sort them.
+    # The issue: two 2U servers of 2,944 VA (2,796 W at power factor 0.95). Each in-use
+    # rack's feeds can carry one on failover (5,888 VA feeds), the empty R2-06 carries both
+    # (2 x 2,943.2 = 5,886.3 VA). The search used to stop after max_placements candidates,
+    # all two-rack ones, and only then sort them.
     snap = open_snapshot("demo").snapshot
-    servers = [ServerRequest(name=n, u_height=2, allocated_draw_w=2944) for n in "ab"]
+    servers = [ServerRequest(name=n, u_height=2, allocated_draw_w=2796) for n in "ab"]
     result = compute_capacity(snap, Policy())
     for limit in range(1, 7):
         report = check_fit(snap, CapacityRequest(servers=servers), Policy(max_placements=limit), result)
@@ -59,7 +60,7 @@ def test_two_big_servers_on_the_demo_go_to_the_empty_rack_that_takes_both() -> N
         assert (best.racks, best.racks_used, best.empty_racks_used, best.slack_u) == (["R2-06"], 1, 1, 78)
         assert len(report.placements) == limit
         power = report.dimension("power")
-        assert (power.before, power.after) == (5888, 0)  # failover: each feed carries both
+        assert (power.before, power.after) == (5888, 1.7)  # failover: each feed carries both
 
 
 @st.composite
@@ -107,21 +108,24 @@ def hosts_dc(vcpus: int = 256, memory_gb: float = 512, n: int = 3) -> Snapshot:
 
 
 def test_one_vm_larger_than_any_host_does_not_fit() -> None:
-    # Three hosts of 256 vCPU / 512 GB, N+1: the cluster offers 512 x 4 = 2,048 vCPU and
-    # 1,024 GB; a VM of 300 vCPU / 600 GB still runs on one host, and none is that big.
+    # Three hosts of 256 vCPU / 512 GB (8 GB each kept for the hypervisor), N+1: the
+    # cluster offers 512 x 4 = 2,048 vCPU and 1,008 GB; a VM of 300 vCPU / 600 GB still
+    # runs on one host, and none left after N+1 is that big (256 vCPU, 504 GB).
     snap = hosts_dc()
     policy = Policy()
     big = check_fit(snap, CapacityRequest(hosting=HostingRequest(vcpus=300, memory_gb=600, disk_gb=100)),
                     policy, compute_capacity(snap, policy))
     assert not big.fits
-    vcpu, memory = big.dimension("vcpu"), big.dimension("memory")
+    vcpu, memory = big.dimension("host_vcpu"), big.dimension("host_memory")
     assert (vcpu.before, vcpu.requested, vcpu.after, vcpu.verdict) == (256, 300, -44, "does not fit")
-    assert (memory.before, memory.requested, memory.after, memory.verdict) == (512, 600, -88, "does not fit")
-    assert "one VM runs on one host: the largest serving host of cluster vmw takes at most 256 vCPU" in vcpu.reason
-    assert "512 GB x memory overcommit 1" in memory.reason
+    assert (memory.before, memory.requested, memory.after, memory.verdict) == (504, 600, -96, "does not fit")
+    assert vcpu.reason.startswith("one VM runs on one host: the largest host of cluster vmw left when the largest "
+                                  "fails (N+1), its logical processors")
+    assert "memory less the hypervisor's 8 GB, x memory overcommit 1" in memory.reason
+    assert big.dimension("vcpu").verdict == big.dimension("memory").verdict == "fits"  # the pool has room
     assert big.dimension("disk").verdict == "fits"
-    # as big as a host: fits; with memory overcommit 1.5 a 600 GB VM fits a 512 GB host
-    assert check_fit(snap, CapacityRequest(hosting=HostingRequest(vcpus=256, memory_gb=512)),
+    # as big as a host: fits; with memory overcommit 1.5 a 600 GB VM fits a host (504 x 1.5)
+    assert check_fit(snap, CapacityRequest(hosting=HostingRequest(vcpus=256, memory_gb=504)),
                      policy, compute_capacity(snap, policy)).fits
     lax = Policy(memory_overcommit=1.5)
     assert check_fit(snap, CapacityRequest(hosting=HostingRequest(vcpus=200, memory_gb=600)),
@@ -129,9 +133,10 @@ def test_one_vm_larger_than_any_host_does_not_fit() -> None:
 
 
 def test_the_cluster_n_plus_one_rule_still_holds() -> None:
-    # two hosts of 16 vCPU / 128 GB: N+1 leaves one host's worth, 64 vCPU, 128 GB
+    # two hosts of 16 vCPU / 128 GB: N+1 leaves one host's worth, 64 vCPU, 128 GB (no
+    # memory kept for the hypervisor here)
     snap = hosts_dc(vcpus=16, memory_gb=128, n=2)
-    policy = Policy()
+    policy = Policy(hypervisor_reserved_gb=0)
     report = check_fit(snap, CapacityRequest(hosting=HostingRequest(vcpus=16, memory_gb=128)), policy,
                        compute_capacity(snap, policy))
     assert report.fits and report.dimension("memory").after == 0

@@ -43,19 +43,21 @@ def test_table_ranks_the_dimensions_and_names_the_binding_one() -> None:
     assert out[0] == "Capacity runway at 2026-12-04: horizon 24 months, warning at 80 %"
     assert out[1] == "History: the bundled demo's request files (26 requests), 24 months"
     assert out[3].split()[:4] == ["#", "site", "dimension", "used"]
-    first = out[4].split()
-    assert first[:7] == ["1", "dc-kaltim", "Bandwidth", "2,520", "/", "3,000", "Mbps"]
-    assert re.search(r" 84\.0 %  \+16\.7 Mbps \(\+10\.1\.\.\+29\) +now +not within the horizon "
-                     r"\(earliest 2027-09\)$", out[4]), out[4]
-    assert len([line for line in out if re.match(r"^\d+ ", line)]) == 16
+    # the demo's rack R1-06 gives off more heat than its own cooling takes: it binds first
+    assert out[4].split()[:7] == ["1", "dc-kaltim", "Cooling", "R1-06", "6.8", "/", "6"]
+    bandwidth = next(line for line in out if " Bandwidth " in line)
+    assert bandwidth.split()[1:7] == ["dc-kaltim", "Bandwidth", "2,520", "/", "3,000", "Mbps"]
+    assert re.search(r" 84\.0 % +\+16\.7 Mbps \(\+10\.1\.\.\+29\) +now +not within the horizon "
+                     r"\(earliest 2027-09\)$", bandwidth), bandwidth
+    assert len([line for line in out if re.match(r"^\d+ ", line)]) == 22
     tail = out[out.index("Binding constraint (runs out first):"):]
-    assert tail[1] == "  dc-kaltim: Bandwidth, 80 % now, 100 % not within the horizon (earliest 2027-09)"
-    assert tail[2].startswith("  drc-balikpapan: ")
+    assert tail[1] == "  dc-kaltim: Cooling R1-06, 80 % now, 100 % now"
+    assert tail[2] == "  drc-balikpapan: Cooling Ruang DRC, 80 % now, 100 % now"
 
 
 def test_a_longer_horizon_finds_the_month() -> None:
     data = json.loads(forecast("--horizon", "3y", "--format", "json").output)
-    bandwidth = data["dimensions"][0]
+    bandwidth = next(r for r in data["dimensions"] if r["dimension"] == "bandwidth")
     assert data["meta"]["horizon_months"] == 36
     assert bandwidth["dimension"] == "bandwidth" and bandwidth["full"]["when"] == "2029-04"
     assert bandwidth["full"]["earliest"] == "2027-09" and bandwidth["full"]["months"] == pytest.approx(28.8, abs=0.1)
@@ -64,14 +66,18 @@ def test_a_longer_horizon_finds_the_month() -> None:
 
 def test_csv_has_one_row_per_dimension() -> None:
     rows = list(csv.DictReader(io.StringIO(forecast("--format", "csv").output)))
-    assert len(rows) == 16 and rows[0]["dimension"] == "bandwidth" and rows[0]["warning_when"] == "now"
-    assert rows[0]["full_when"] == "" and rows[0]["unit"] == "kbps" and rows[0]["used"] == "2520000"
+    assert len(rows) == 22
+    bandwidth = next(r for r in rows if r["dimension"] == "bandwidth")
+    assert bandwidth["warning_when"] == "now" and bandwidth["full_when"] == "" and bandwidth["unit"] == "kbps"
+    assert bandwidth["used"] == "2520000"
 
 
 def test_without_history_nothing_grows() -> None:
     data = json.loads(forecast("--history-from", "none", "--format", "json").output)
     assert data["meta"]["history_sources"] == []
-    assert all(r["growth_per_month"] == 0 and r["full"]["when"] is None for r in data["dimensions"])
+    # nothing grows: 100 % is reached only where it is already (the over-loaded cooling), now
+    assert all(r["growth_per_month"] == 0 and r["full"]["when"] == ("now" if r["used_pct"] >= 100 else None)
+               for r in data["dimensions"])
     assert "History: none (no growth is known), 24 months" in forecast("--history-from", "none").output
 
 
@@ -126,16 +132,16 @@ def assert_self_contained(html: str) -> None:
 
 def test_html_page_has_a_chart_per_dimension() -> None:
     html = forecast("--format", "html").output
-    assert html.count("<svg data-chart=") == 16 and html.count('<figure class="chart"') == 16
+    assert html.count("<svg data-chart=") == 22 and html.count('<figure class="chart"') == 22
     assert_self_contained(html)
-    assert "Data Centre Capacity Runway" in html and 'data-dimension="bandwidth" class="binding"' in html
+    assert "Data Centre Capacity Runway" in html and 'data-dimension="cooling" class="binding"' in html
 
 
 def test_the_html_capacity_report_gains_runway_charts_and_the_heat_map(tmp_path: Path) -> None:
     colo("capacity", "report", "--source", "demo", "--format", "html", "-o", "report.html")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "data-runway" in html and "data-heatmaps" in html
-    assert len(re.findall(r'<svg data-chart="runway\d+"', html)) == 16
+    assert len(re.findall(r'<svg data-chart="runway\d+"', html)) == 22
     assert re.findall(r'<svg data-chart="(heatmap\d+)"', html) == ["heatmap1", "heatmap2"]
     assert_self_contained(html)
     # the rack elevations are still there, one figure per rack
@@ -151,9 +157,9 @@ def test_the_register_review_names_the_binding_dimension(tmp_path: Path) -> None
     html = (tmp_path / "review.html").read_text(encoding="utf-8")
     section = html[html.index("data-runway"):]
     cells = re.findall(r"<td>([^<]*)</td>", section[:section.index("</table>")])
-    assert cells == ["dc-kaltim", "Bandwidth", "84.0 %", "now", "not within the horizon",
-                     "drc-balikpapan", "Power on failover (site total)", "45.9 %", "not within the horizon",
-                     "not within the horizon"]
+    # each site's binding dimension: the demo's over-loaded cooling (a rack, the DRC's room)
+    assert cells == ["dc-kaltim", "Cooling R1-06", "113.2 %", "now", "now",
+                     "drc-balikpapan", "Cooling Ruang DRC", "110.6 %", "now", "now"]
     assert "by the demand trend of the last 24 months (horizon 24 months)" in html
 
 

@@ -86,11 +86,14 @@ def test_the_demo_history_grows_as_its_requests_say(demo) -> None:  # type: igno
     space = next(r for r in runway["dimensions"] if r["dimension"] == "space" and r["site"] == "dc-kaltim")
     history = {h["at"][:7]: h["used"] for h in space["history"]}
     # REQ-2026-0009 (rsud-aws-simrs-dr-01) is at the DRC; at dc-kaltim the last change is
-    # bkd-cat-01..03 (3 x 2U, approved 2026-09): 185 -> 191 U
-    assert (history["2026-09"], history["2026-10"]) == (185.0, 191.0)
+    # bkd-cat-01..03 (3 x 2U, approved 2026-09): 189 -> 195 U
+    assert (history["2026-09"], history["2026-10"]) == (189.0, 195.0)
     assert space["growth_per_month"] > 0 and space["growth_low"] <= space["growth_per_month"] <= space["growth_high"]
     bandwidth = next(r for r in runway["dimensions"] if r["dimension"] == "bandwidth")
-    assert bandwidth["warning"]["when"] == "now" and bandwidth["rank"] == 1
+    assert bandwidth["warning"]["when"] == "now"
+    # ranked after only what is fuller already (the demo's over-loaded cooling)
+    ahead = [r for r in runway["dimensions"] if r["rank"] < bandwidth["rank"]]
+    assert all(r["used_pct"] > bandwidth["used_pct"] for r in ahead)
 
 
 def test_a_withdrawn_server_is_put_back_for_the_months_it_was_held(demo) -> None:  # type: ignore[no-untyped-def]
@@ -103,9 +106,10 @@ def test_a_withdrawn_server_is_put_back_for_the_months_it_was_held(demo) -> None
     assert today == 25
     assert compute_capacity(july_2025).space["R1-06"].free_u == 25 + 12 - 8
     assert compute_capacity(january_2025).space["R1-06"].free_u == 25 + 12
-    # their draw is back on the rack's feeds: 4 x 470 W, half on each side
+    # their draw is back on the rack's feeds: 4 x 470 W, half on each side, in VA at the
+    # power factor 0.95
     feeds = compute_capacity(july_2025).feeds
-    assert feeds["R1-06-A"].committed_va == feeds["R1-06-B"].committed_va == 2 * 470
+    assert feeds["R1-06-A"].committed_va == feeds["R1-06-B"].committed_va == round(2 * 470 / 0.95)
     assert not replay.notes
 
 

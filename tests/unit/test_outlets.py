@@ -170,7 +170,7 @@ def test_the_report_shows_outlets_open_closed_and_committed_capacity_per_rack() 
 
     # R1: PDUs (7 outlets free per side after server a); R2 cabled straight to server b;
     # R3 closed (planned) with free feeds. An approved request holds one plug per side of
-    # R1 and 300 VA there.
+    # R1 and 300 W there: 150 W / 0.95 = 158 VA a feed, 316 VA in all.
     snap = dc([rack("R1"), rack("R2"), rack("R3", status="planned")],
               [dev("a", "R1", 1, draw=(100, 100)), dev("b", "R2", 1, draw=(100, 100))], direct=("R2", "R3"))
     snap = snap.model_copy(update={"commitments": [
@@ -179,7 +179,7 @@ def test_the_report_shows_outlets_open_closed_and_committed_capacity_per_rack() 
     rows = {r["name"]: r for r in report["racks"]}
     assert {n: (r["open_for_colocation"], r["free_outlets_a"], r["free_outlets_b"], r["free_outlets"],
                 r["committed_outlets"], r["committed_va"]) for n, r in rows.items()} == {
-        "R1": (True, 6, 6, 12, 2, 300), "R2": (True, 0, 0, 0, 0, 0), "R3": (False, 1, 1, 2, 0, 0)}
+        "R1": (True, 6, 6, 12, 2, 316), "R2": (True, 0, 0, 0, 0, 0), "R3": (False, 1, 1, 2, 0, 0)}
     feeds = {f["name"]: (f["plugs_from"], f["free_outlets"], f["committed_outlets"], f["pdus"])
              for f in report["feeds"]}
     assert feeds["R1-A"] == ("pdu", 6, 1, ["R1-pdu-A"])
@@ -192,7 +192,7 @@ def test_the_report_shows_outlets_open_closed_and_committed_capacity_per_rack() 
     for column in ("Open", "Resv U", "NetBox alloc %", "Load VA alloc/max", "Commit VA", "Outlets A", "Outlets B"):
         assert column in header
     r1 = next(line for line in text.splitlines() if line.startswith("dc ") and " R1 " in line)
-    assert r1.split()[-2:] == ["6", "6"] and " 300 " in r1
+    assert r1.split()[-2:] == ["6", "6"] and " 316 " in r1
     assert "  R3: status 'planned' is not open for co-location (open: active)" in text
     assert "allocated draw only (a port with only a maximum draw counts 0)" in text
 

@@ -1,5 +1,10 @@
 """Power per feed and rack (NetBox-exact and this project's load with A/B failover), UPS,
-genset: small hand-built data centres with hand-computed expectations."""
+genset: small hand-built data centres with hand-computed expectations.
+
+These pin the topology of the maths (what moves where on a failure). They compute with
+`W_AS_VA`, a policy of power factor 1 and no battery recharge, so that their hand-made
+figures stay in plain watts; the power factor, the W ratings, recharge and cooling have
+their own hand-computed tests in tests/unit/test_power_engineering.py."""
 
 from __future__ import annotations
 
@@ -17,6 +22,11 @@ from capacity.power import (
 from capacity.scan import scan_devices
 from inventory.model import UPS, Commitment, Genset, PowerFeed, PowerPanel, Snapshot
 from tests.support.power_data import ab_feeds, feed, pdu, port, server, snap
+
+#: power factor 1 (VA = W), W ratings equal to VA ratings, no battery recharge: the
+#: figures below are topology only
+PLAIN = dict(power_factor=1, ups_recharge_pct=0, ups_rated_power_factor=1, genset_rated_power_factor=1)
+W_AS_VA = Policy(**PLAIN)
 
 
 def kinds(result: Any) -> list[tuple[str, str]]:
@@ -52,7 +62,7 @@ def test_direct_ports_netbox_pct_and_load() -> None:
     # this project loads its maximum.
     s = snap([server("web", port("PSU1", feed="R1-A", alloc=300, maxi=600)),
               server("db", port("PSU1", feed="R1-B", maxi=500))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     a, b = r.feeds["R1-A"], r.feeds["R1-B"]
     assert (a.available_va, a.allocated_va, a.load_va) == (5888, 300, 300)
     assert (b.available_va, b.allocated_va, b.load_va) == (5888, 0, 500)
@@ -68,7 +78,7 @@ def test_three_phase_feed_in_the_rack_figure() -> None:
              feed("B", type="redundant", voltage=230, amperage=32)]
     s = snap([server("x", port("P1", feed="A", alloc=1000), port("P2", feed="B", alloc=1000))],
              feeds)
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert r.feeds["A"].available_va == 17736 and r.feeds["B"].available_va == 5888
     # round(2000 / 23624 * 100, 1) = round(8.4660..., 1) = 8.5
     assert r.racks["R1"].power_utilization_pct == 8.5
@@ -80,7 +90,7 @@ def test_three_phase_feed_in_the_rack_figure() -> None:
 
 def test_rack_without_feeds_has_zeros() -> None:
     s = snap([server("x", port("P1", alloc=100), rack="R2")], ab_feeds(), racks=("R1", "R2"))
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     rp = r.racks["R2"]
     assert (rp.available_va, rp.load_va, rp.failover_load_va, rp.power_utilization_pct) == \
         (0, 0, 0, 0.0)
@@ -97,7 +107,7 @@ def test_nested_pdu_chain_netbox_recursion_and_load() -> None:
               server("s1", port("P", outlet=("PDU2", "o1"), alloc=200, maxi=300)),
               server("s2", port("P", outlet=("PDU1", "o2"), maxi=400)),
               server("s3", port("P", outlet=("PDU1", "o3")))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     a = r.feeds["R1-A"]
     assert a.allocated_va == 200  # NetBox: 200 + 0 + 0 through two auto-mode PDU inputs
     assert a.load_va == 600  # 200 + 400 + 0
@@ -114,7 +124,7 @@ def test_pdu_input_with_its_own_draw() -> None:
     s = snap([pdu_a, pdu_b,
               server("x", port("P1", outlet=("PDU-A", "o1"), alloc=300),
                      port("P2", outlet=("PDU-B", "o1"), alloc=300))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     a, b = r.feeds["R1-A"], r.feeds["R1-B"]
     assert (a.allocated_va, a.load_va) == (1000, 1000)
     # B: NetBox takes the input's own value, allocated None -> 0; load max(200, 300) = 300
@@ -130,7 +140,7 @@ def test_pdu_port_feeding_no_outlet_is_a_leaf_of_the_pdu() -> None:
     p = pdu("PDU1", {"in": port("in", feed="R1-A"), "mgmt": port("mgmt", feed="R1-B", alloc=40)},
             {"o1": "in"})
     s = snap([p, server("x", port("P", outlet=("PDU1", "o1"), alloc=100, maxi=200))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert (r.feeds["R1-A"].allocated_va, r.feeds["R1-A"].load_va) == (100, 100)
     assert (r.feeds["R1-B"].allocated_va, r.feeds["R1-B"].load_va) == (40, 40)
     # round(140 / 11776 * 100, 1) = 1.2
@@ -143,7 +153,7 @@ def test_loop_of_pdus_terminates_and_is_dangling() -> None:
     y = pdu("PDU-Y", {"in": port("in", outlet=("PDU-X", "o1"))}, {"o1": "in"})
     s = snap([x, y, server("lost", port("P", outlet=("PDU-X", "o2"), alloc=250)),
               server("fine", port("P", feed="R1-A", alloc=100))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert r.feeds["R1-A"].load_va == 100 and r.feeds["R1-A"].allocated_va == 100
     assert r.feeds["R1-B"].load_va == 0
     scan = scan_devices(s)
@@ -158,7 +168,7 @@ def test_failover_moves_the_whole_draw_to_the_surviving_side() -> None:
     s = snap([server("x", port("P1", feed="R1-A", alloc=300), port("P2", feed="R1-B", alloc=250)),
               server("y", port("P1", feed="R1-A", alloc=100), port("P2", feed="R1-B", alloc=100))],
              ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     a, b = r.feeds["R1-A"], r.feeds["R1-B"]
     assert (a.load_va, b.load_va) == (400, 350)
     assert a.failover_load_va == 750 and b.failover_load_va == 750
@@ -176,7 +186,7 @@ def test_failover_splits_over_several_surviving_ports() -> None:
              feed("B", type="redundant")]
     s = snap([server("z", port("P1", feed="A1", alloc=100), port("P2", feed="A2", alloc=200),
                      port("P3", feed="B", alloc=301))], feeds)
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert r.feeds["A1"].failover_load_va == 100 + 151
     assert r.feeds["A2"].failover_load_va == 200 + 150
     assert r.feeds["B"].failover_load_va == 301 + 300
@@ -187,7 +197,7 @@ def test_single_corded_device_is_a_finding_and_does_not_move() -> None:
               server("duo", port("P1", feed="R1-A", alloc=100),
                      port("P2", feed="R1-B", alloc=100))],
              ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert ("single_corded", "device solo") in kinds(r)
     assert ("single_corded", "device duo") not in kinds(r)
     # A fails: only duo's 100 moves to B; solo goes dark
@@ -197,7 +207,7 @@ def test_single_corded_device_is_a_finding_and_does_not_move() -> None:
 
 def test_single_corded_on_a_single_sided_rack_is_not_a_finding() -> None:
     s = snap([server("solo", port("P1", feed="A", alloc=400))], [feed("A", type="primary")])
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert kinds(r) == []
     assert r.feeds["A"].failover_load_va == 400  # nothing to fail over to: its own load
 
@@ -207,7 +217,7 @@ def test_failover_unsafe_rack() -> None:
     feeds = [feed("A", amperage=16), feed("B", type="redundant", amperage=16)]
     s = snap([server(f"x{i}", port("P1", feed="A", alloc=800), port("P2", feed="B", alloc=800))
               for i in range(2)], feeds)
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert r.feeds["A"].load_va == 1600 and r.feeds["A"].failover_load_va == 3200
     assert not r.racks["R1"].failover_safe
     assert r.racks["R1"].failover_headroom_va == 2944 - 3200
@@ -218,7 +228,7 @@ def test_failover_unsafe_rack() -> None:
 def test_overload_finding() -> None:
     s = snap([server("big", port("P1", feed="A", alloc=3000))],
              [feed("A", amperage=16)])  # 2944 available
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert ("overload", "feed A") in kinds(r)
     assert r.feeds["A"].headroom_va == -56
 
@@ -226,7 +236,7 @@ def test_overload_finding() -> None:
 def test_missing_draw_counts_zero_and_is_reported() -> None:
     s = snap([server("nodata", port("P1", feed="R1-A"), port("P2", feed="R1-B")),
               server("zero", port("P1", feed="R1-A", alloc=0, maxi=450))], ab_feeds())
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     # nodata: 0 on both; zero: an allocated draw of 0 is "not given": its maximum counts
     assert r.feeds["R1-A"].load_va == 450
     assert r.feeds["R1-A"].devices_without_draw == 1
@@ -243,7 +253,7 @@ def test_offline_feed_gives_no_supply_and_its_load_is_a_finding() -> None:
     feeds = [feed("A", amperage=32), feed("B", type="redundant", amperage=32, status="offline")]
     s = snap([server("x", port("P1", feed="A", alloc=300), port("P2", feed="B", alloc=300))],
              feeds)
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     rack = r.racks["R1"]
     assert rack.available_va == 5888  # B is offline: not available supply
     # NetBox still counts every feed of the rack: round(600 / 11776 * 100, 1) = 5.1
@@ -262,7 +272,7 @@ def test_commitment_on_named_feeds_and_failover() -> None:
     s = snap([server("x", port("P1", feed="R1-A", alloc=100), port("P2", feed="R1-B", alloc=100))],
              ab_feeds(), commitments=[Commitment(request_id="REQ-1", feeds=["R1-A", "R1-B"],
                                                  draw_va=1001)])
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     a, b = r.feeds["R1-A"], r.feeds["R1-B"]
     # 1001 split 501 + 500
     assert (a.committed_va, b.committed_va) == (501, 500)
@@ -274,14 +284,14 @@ def test_commitment_on_named_feeds_and_failover() -> None:
 
 def test_commitment_with_rack_only_spreads_over_its_active_feeds() -> None:
     s = snap([], ab_feeds(), commitments=[Commitment(request_id="REQ-2", rack="R1", draw_va=800)])
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert (r.feeds["R1-A"].committed_va, r.feeds["R1-B"].committed_va) == (400, 400)
     assert r.feeds["R1-A"].failover_load_va == 800
 
 
 def test_commitment_without_feed_or_rack_is_a_finding() -> None:
     s = snap([], ab_feeds(), commitments=[Commitment(request_id="REQ-3", site="s1", draw_va=800)])
-    r = compute_power(s, Policy())
+    r = compute_power(s, W_AS_VA)
     assert ("commitment_unplaced", "request REQ-3") in kinds(r)
     assert r.racks["R1"].load_va == 0
 
@@ -307,7 +317,7 @@ def ups_pair_snapshot(same_genset: bool = True, genset_group: str | None = None,
 
 
 def test_ups_pair_failover() -> None:
-    r = compute_power(ups_pair_snapshot(), Policy())
+    r = compute_power(ups_pair_snapshot(), W_AS_VA)
     u1, u2 = r.ups["U1"], r.ups["U2"]
     assert (u1.load_va, u2.load_va) == (564, 470)
     assert u1.capacity_va == 8000  # 10000 x the policy's 0.8
@@ -320,12 +330,12 @@ def test_ups_pair_failover() -> None:
 
 
 def test_ups_own_derating_wins() -> None:
-    r = compute_power(ups_pair_snapshot(derating=0.9), Policy(ups_derating=0.5))
+    r = compute_power(ups_pair_snapshot(derating=0.9), Policy(ups_derating=0.5, **PLAIN))
     assert r.ups["U1"].capacity_va == 9000
 
 
 def test_genset_load_includes_ups_losses_and_cooling() -> None:
-    r = compute_power(ups_pair_snapshot(efficiency=0.94), Policy())
+    r = compute_power(ups_pair_snapshot(efficiency=0.94), W_AS_VA)
     g = r.gensets["G1"]
     # (564 + 470) / 0.94 + 1000 = 1100 + 1000 = 2100
     assert g.load_va == 2100
@@ -335,13 +345,13 @@ def test_genset_load_includes_ups_losses_and_cooling() -> None:
 
 
 def test_genset_uses_the_policy_efficiency_by_default() -> None:
-    r = compute_power(ups_pair_snapshot(), Policy(ups_efficiency=0.5))
+    r = compute_power(ups_pair_snapshot(), Policy(ups_efficiency=0.5, **PLAIN))
     # (564 + 470) / 0.5 + 1000 = 3068
     assert r.gensets["G1"].load_va == 3068
 
 
 def test_ups_partners_on_two_gensets_move_load_between_them() -> None:
-    r = compute_power(ups_pair_snapshot(same_genset=False, efficiency=0.94), Policy())
+    r = compute_power(ups_pair_snapshot(same_genset=False, efficiency=0.94), W_AS_VA)
     g1, g2 = r.gensets["G1"], r.gensets["G2"]
     # G1: 564 / 0.94 + 1000 = 1600; G2: 470 / 0.94 = 500
     assert (g1.load_va, g2.load_va) == (1600, 500)
@@ -352,7 +362,7 @@ def test_ups_partners_on_two_gensets_move_load_between_them() -> None:
 
 def test_gensets_in_a_group_back_each_other_up() -> None:
     r = compute_power(ups_pair_snapshot(same_genset=False, genset_group="gg", efficiency=0.94),
-                      Policy())
+                      W_AS_VA)
     # G2 fails: the dual-fed x's 500 (at genset level) moves to G1: 1600 + 500 = 2100;
     # G1 fails: x's 500 moves to G2 (solo and the cooling do not): 500 + 500 = 1000
     assert (r.gensets["G1"].failover_load_va, r.gensets["G2"].failover_load_va) == (2100, 1000)
@@ -362,7 +372,7 @@ def test_ups_overload_is_a_finding() -> None:
     panels = [PowerPanel(name="PA", site="s1", ups="U1")]
     s = snap([server("x", port("P1", feed="A", alloc=900))], [feed("A")],
              ups=[UPS(name="U1", site="s1", rated_va=1000)], panels=panels)
-    r = compute_power(s, Policy())  # capacity 800
+    r = compute_power(s, W_AS_VA)  # capacity 800
     assert ("overload", "UPS U1") in kinds(r)
     assert r.ups["U1"].headroom_va == -100
 
@@ -392,7 +402,7 @@ def test_group_failover_three_sided_group() -> None:
 
 def test_a_shared_scan_gives_the_same_figures() -> None:
     s = ups_pair_snapshot(efficiency=0.94)
-    assert compute_power(s, Policy(), scan_devices(s)) == compute_power(s, Policy())
+    assert compute_power(s, W_AS_VA, scan_devices(s)) == compute_power(s, W_AS_VA)
 
 
 def test_the_garbage_collector_is_left_as_it_was() -> None:
@@ -400,11 +410,11 @@ def test_the_garbage_collector_is_left_as_it_was() -> None:
 
     s = ups_pair_snapshot()
     assert gc.isenabled()
-    compute_power(s, Policy())
+    compute_power(s, W_AS_VA)
     assert gc.isenabled()
     gc.disable()
     try:
-        compute_power(s, Policy())
+        compute_power(s, W_AS_VA)
         assert not gc.isenabled()
     finally:
         gc.enable()

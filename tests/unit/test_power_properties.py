@@ -233,8 +233,9 @@ def test_feed_loads_add_up_to_leaf_draws_and_commitments(dc: tuple[Snapshot, Any
                      for rk in {f.rack for f in s.power_feeds if f.rack}}
     committed = sum(c.draw_va for c in s.commitments
                     if c.draw_va > 0 and (c.feeds or feeds_of_rack.get(c.rack)))
-    assert sum(f.load_va for f in r.feeds.values()) == naive_leaf_draws(s) + committed
-    assert sum(f.committed_va for f in r.feeds.values()) == committed
+    # draw is in W (VA = W / power factor, each feed rounded to the VA: within 1 VA a feed)
+    assert sum(f.load_w for f in r.feeds.values()) == naive_leaf_draws(s) + committed
+    assert abs(sum(f.committed_va for f in r.feeds.values()) - committed / 0.95) <= len(r.feeds)
 
 
 @SETTINGS

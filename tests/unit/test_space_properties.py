@@ -393,10 +393,9 @@ def brute_force_fits(snap: Snapshot, server: ServerRequest, policy: Policy) -> b
             touched_gensets = {u.genset for u in snap.ups if u.key in touched_ups} - {None}
             ok = all(after.feeds[f.key].headroom_va >= 0 and after.feeds[f.key].failover_headroom_va >= 0
                      for f in option)
-            ok = ok and all(after.ups[u].headroom_va >= 0 and after.ups[u].failover_headroom_va >= 0
-                            for u in touched_ups)
-            ok = ok and all(after.gensets[g].headroom_va >= 0 and after.gensets[g].failover_headroom_va >= 0
-                            for g in touched_gensets)
+            # a UPS or genset has two ratings (VA and W): both must hold
+            ok = ok and all(min(x.headroom_va, x.failover_headroom_va, x.headroom_w, x.failover_headroom_w) >= 0
+                            for x in [after.ups[u] for u in touched_ups] + [after.gensets[g] for g in touched_gensets])
             if ok:
                 return True
     del before

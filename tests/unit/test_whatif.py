@@ -44,7 +44,10 @@ def test_adding_exactly_the_remaining_bandwidth_reaches_100_percent_now(tmp_path
     key = ("dc-kaltim", "bandwidth", None)
     assert today[key]["full"]["when"] is None
     assert after[key]["used"] == after[key]["capacity"] == 3_000_000
-    assert after[key]["full"]["when"] == "now" and after[key]["rank"] == 1
+    assert after[key]["full"]["when"] == "now"
+    # ranked first among the dimensions not over 100 % already (the demo's over-loaded cooling)
+    ahead = [r for r in after.values() if r["rank"] < after[key]["rank"]]
+    assert all(r["used_pct"] > 100 for r in ahead)
     assert data["applied"] == ["added all-bandwidth.yaml: stream-01 -> R1-03 U1"]
     # without any history (no growth at all) it is full now all the same
     data = json.loads(whatif("--add", str(request), "--history-from", "none", "--format", "json").output)
@@ -64,10 +67,12 @@ def test_a_stream_adds_what_one_more_server_adds_per_month() -> None:
         key = ("dc-kaltim", dimension, obj)
         return round(after[key]["growth_per_month"] - today[key]["growth_per_month"], 3)
 
-    # one a month: 1 U, 300 W (on failover too: one feed carries it all), 10 Mbps, 2 plugs
+    # one a month: 1 U, 300 W = 316 VA at the power factor 0.95 (on failover too: one feed
+    # carries it all), 10 Mbps, 2 plugs
+    va = round(300 / 0.95)
     assert (gained("space"), gained("power"), gained("power_failover"), gained("bandwidth"), gained("outlets")) == \
-        (1.0, 300.0, 300.0, 10_000.0, 2.0)
-    assert gained("ups", "UPS-A") == 300.0  # the pair's failover load: the whole draw
+        (1.0, va, va, 10_000.0, 2.0)
+    assert gained("ups", "UPS-A") == va  # the pair's failover load: the whole draw
     assert gained("vcpus") == 0.0
     assert data["applied"] == ["growth 12 servers of 1U/300W/10Mbps per year (1 a month)"]
     assert after[("dc-kaltim", "space", None)]["used"] == today[("dc-kaltim", "space", None)]["used"]

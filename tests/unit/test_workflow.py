@@ -161,8 +161,8 @@ def test_registered_server_replaces_its_commitment_before_step_8(env: dict[str, 
 
     registered = apply_commitments(with_device(rid), env["requests"], now=now)
     assert registered.commitments == []
-    loads = {k: f.load_va for k, f in compute_capacity(held).feeds.items()}
-    assert {k: f.load_va for k, f in compute_capacity(registered).feeds.items()} == loads
+    loads = {k: f.load_w for k, f in compute_capacity(held).feeds.items()}  # draw in W
+    assert {k: f.load_w for k, f in compute_capacity(registered).feeds.items()} == loads
     assert loads == {"R01-A": 300 + 175, "R01-B": 300 + 175}
     # the units stay held until step 8 (NetBox's reservation is deleted then)
     assert [r.units for r in registered.reservations] == [[3, 4, 5]]
