@@ -52,6 +52,7 @@ class PlugPlanner(RequestPlanner):
                 "device_id": device, "fields": "id,name,allocated_draw,maximum_draw,cable,link_peers,link_peers_type"})
             have = {r["name"]: r for r in rows}
         plug_feeds = psu_feeds(n, [int(f) for f in sp.feeds])  # as step 3 counted
+        leg_of = {int(f): leg for f, leg in zip(sp.feeds, sp.legs) if leg}
         for i in range(n):
             name = f"PSU{i + 1}"
             label = f"{s.name} {name} ({alloc[i] or '-'}/{maxi[i]} W)"
@@ -66,15 +67,17 @@ class PlugPlanner(RequestPlanner):
                 self.add(Change(K.CABLE.name, "keep", f"{s.name} {name}", K.CABLE.endpoint,
                                 object_id=norm(have[name]["cable"])))
                 continue
-            peer_type, peer_id, peer_label = self.power_peer(plug_feeds[i], f"{s.name} {name}")
+            peer_type, peer_id, peer_label = self.power_peer(plug_feeds[i], f"{s.name} {name}",
+                                                             leg_of.get(plug_feeds[i]))
             self.plan.object(K.CABLE, f"{s.name} {name} -> {peer_label}", {}, None, on_create={
                 "a_terminations": [{"object_type": "dcim.powerport", "object_id": port}],
                 "b_terminations": [{"object_type": peer_type, "object_id": peer_id}],
                 "status": "connected", "label": self.req.id})
 
-    def power_peer(self, feed_id: int, psu: str) -> tuple[str, int, str]:
+    def power_peer(self, feed_id: int, psu: str, leg: str | None = None) -> tuple[str, int, str]:
         """The plug for `psu` on a feed (see the module's docstring). Plugs this plan
-        already gives to other PSUs are taken."""
+        already gives to other PSUs are taken. On a three-phase feed, a free outlet of `leg`
+        (the one step 3 chose to keep the legs balanced) comes first, then any other."""
         planned = {(t.get("object_type"), t.get("object_id")) for c in self.plan.changes if c.kind == K.CABLE.name
                    for t in c.payload.get("b_terminations", [])}
         feed = self.client.get_json(f"dcim/power-feeds/{feed_id}", {"fields": "id,name,cable,link_peers"})
@@ -91,7 +94,7 @@ class PlugPlanner(RequestPlanner):
             seen |= {p["id"] for p in frontier}
             outlets = self.client.get_all("dcim/power-outlets", {
                 "device_id": sorted({p["device"]["id"] for p in frontier}),
-                "fields": "id,name,cable,power_port,link_peers"})
+                "fields": "id,name,cable,power_port,link_peers,feed_leg"})
             tied: dict[int | None, list[dict[str, Any]]] = {}
             for o in outlets:
                 tied.setdefault(norm(o.get("power_port")), []).append(o)
@@ -110,7 +113,8 @@ class PlugPlanner(RequestPlanner):
                         free.append((pdu, o))
             frontier = chained
         if free:
-            pdu, outlet = free[0]
+            on_leg = [f for f in free if norm(f[1].get("feed_leg")) == leg] if leg else []
+            pdu, outlet = (on_leg or free)[0]
             return "dcim.poweroutlet", outlet["id"], f"PDU {pdu} outlet {outlet['name']}"
         if pdus:
             raise ColoError(f"PDU {', '.join(pdus)} on feed {feed['name']} has no free outlet for {psu}", AGAIN)

@@ -119,6 +119,7 @@ def _placement(chosen: Any, snapshot: Any, cluster: str | None) -> Placement:
         if rk is None:  # the report may name racks by name
             rk = next((r for r in snapshot.racks if r.name == rack), None)
         feeds = _get(e, "feeds", "feed_keys") or [f for f in (_get(e, "feed_a"), _get(e, "feed_b")) if f]
+        legs = [_get(e, "feed_a_leg"), _get(e, "feed_b_leg")][:len(feeds)]
         servers.append(ServerPlacement(
             server=str(_get(e, "server", "name")),
             rack=rk.key if rk else rack,
@@ -127,6 +128,7 @@ def _placement(chosen: Any, snapshot: Any, cluster: str | None) -> Placement:
             face=_get(e, "face") or "front",
             units=str(_get(e, "units")) if isinstance(_get(e, "units"), str) else None,
             feeds=[str(f) for f in feeds],
+            legs=legs if any(legs) else [],
         ))
         site = site or (rk.site if rk else None)
     return Placement(site=site, servers=servers, cluster=cluster)

@@ -172,6 +172,9 @@ class ServerPlacement(_Strict):
     face: Literal["front", "rear"] = "front"
     units: str | None = Field(None, description="e.g. U10-U11, for people; position is authoritative.")
     feeds: list[str] = Field(default_factory=list)
+    legs: list[Literal["A", "B", "C"] | None] = Field(
+        default_factory=list, description="Per feed, the leg of a three-phase feed its PSUs take (step 3 "
+                                          "picks the one keeping the legs balanced); none: any.")
 
 
 class Placement(_Strict):

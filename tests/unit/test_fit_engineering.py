@@ -10,6 +10,7 @@ from capacity.engine import compute_capacity
 from capacity.fit import check_fit
 from capacity.fit_request import CapacityRequest, HostingRequest, ServerRequest
 from capacity.policy import Policy
+from playbooks.request_fit import placement_from_report
 from inventory.model import (
     UPS,
     Cluster,
@@ -91,6 +92,17 @@ def test_the_server_goes_on_the_least_loaded_leg_that_has_the_outlets() -> None:
     full = rack_dc(taken={"1": 600, "3": 300, "5": 1, "6": 1})
     [spot] = check(full, srv(950)).placements[0].servers
     assert spot.feed_a_leg == "B"
+
+
+def test_the_request_file_records_the_leg_step_3_chose_for_apply_to_honour() -> None:
+    # the same rack as above: step 3 puts the server's PSU on leg C of the three-phase feed
+    # A (B has no leg to choose), and the placement the request file records says so, feed
+    # by feed (apply prefers that leg's outlets: tests/unit/test_registration_plugs.py)
+    s = rack_dc(taken={"1": 600, "3": 300})
+    placement = placement_from_report(check(s, srv(950)), s)
+    assert placement is not None
+    [spot] = placement.servers
+    assert list(zip(spot.feeds, spot.legs)) == [("A", "C"), ("B", None)]
 
 
 def test_a_leg_too_full_for_the_server_fails_the_legs_check() -> None:

@@ -95,3 +95,17 @@ def test_a_feed_cabled_straight_to_a_server_is_no_pdu_and_has_no_plug() -> None:
     assert "feed F-A is cabled straight to srv-old, not to a PDU: no plug is left for srv PSU1" in message
     assert "PDU srv-old" not in message
     assert error.value.hint == "run step 3 again: its capacity check counts the plugs left"
+
+
+def test_on_a_three_phase_feed_the_outlet_is_on_the_leg_step_3_chose() -> None:
+    # pdu-3p's outlets: o1 and o2 on leg A, o3 on leg B, o4 on leg C. Step 3 chose leg C (the
+    # least loaded): PSU1 goes to o4, though o1 comes first by name; with no free outlet left
+    # on leg C, the next PSU takes any free outlet rather than none.
+    outlets = [dict(outlet(i, f"o{i}", 11), feed_leg={"value": leg, "label": leg})
+               for i, leg in ((1, "A"), (2, "A"), (3, "B"), (4, "C"))]
+    p = planner(FakeNetBox([port(11, 1, "pdu-3p")], {1: outlets}))
+    assert p.power_peer(7, "srv PSU1", "C") == ("dcim.poweroutlet", 4, "PDU pdu-3p outlet o4")
+    taken(p, "dcim.poweroutlet", 4)
+    assert p.power_peer(7, "srv PSU3", "C") == ("dcim.poweroutlet", 1, "PDU pdu-3p outlet o1")
+    assert p.power_peer(7, "srv PSU1", "B") == ("dcim.poweroutlet", 3, "PDU pdu-3p outlet o3")
+    assert p.power_peer(7, "srv PSU1") == ("dcim.poweroutlet", 1, "PDU pdu-3p outlet o1")
