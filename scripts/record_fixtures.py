@@ -88,7 +88,7 @@ def main() -> int:
     client.check()
     token = client.settings.token
     site = seed_fault_site(client, uuid.uuid4().hex[:6])
-    req = reserve(new_request(site, 1, "REQ-2025-0001"))
+    req = reserve(client, new_request(site, 1, "REQ-2025-0001"))
     recorder = Recorder(client)
 
     def plan() -> Plan:
