@@ -231,7 +231,7 @@ def test_request_to_completion_and_withdrawal(client: Any, tmp_path: Path) -> No
     registered, _ = replay.snapshot_at(simpus.start + (simpus.end - simpus.start) / 2)
     then = compute_capacity(registered)
     assert then.space[rack.key].free_u == 9
-    assert {f.name: f.load_va for f in then.feeds.values()} == approved_loads
+    assert {f.name: f.load_w for f in then.feeds.values()} == approved_loads
     seeded, _ = replay.snapshot_at(simpus.start - timedelta(milliseconds=1))
     assert compute_capacity(seeded).space[rack.key].free_u == 10
 
