@@ -1,6 +1,8 @@
 """The snapshot: one typed model of a data centre that every source produces.
 
-Plain data only (pydantic, no pynetbox), so `capacity/` can import it freely.
+Plain data only (pydantic, no pynetbox), so `capacity/` can import it freely. One module
+just past the ~500-line guide on purpose: every collection of the snapshot and the
+cross-object rules that hold between them are read together.
 
 Identity: every object has a `key`, unique within its collection. In files the key
 defaults to the object's name (so a hand-written YAML stays readable); the NetBox
