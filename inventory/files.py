@@ -29,6 +29,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from inventory.errors import ColoError, InputError
+from inventory.fastjson import dumps_indented, loads_checked
+from inventory.heap import gc_paused
 from inventory.model import FILE_CONTEXT, Snapshot
 
 DEMO_NAME = "demo"
@@ -43,15 +45,19 @@ def demo_path() -> Path:
 
 def read_text(path: Path, what: str = "file") -> str:
     """The text of an input file (`what` names it in the "no such ..." message)."""
+    return decode_text(read_bytes(path, what), path)
+
+
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """The bytes of an input file, or an `InputError` naming it."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return decode_text(raw, path)
 
 
 def decode_text(raw: bytes, path: Path | str) -> str:
@@ -130,10 +136,20 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def read_structured(path: Path) -> Any:
-    """Parse a YAML or JSON file; a syntax error names the file and the line."""
-    text = read_text(path)
+    """Parse a YAML or JSON file; a syntax error names the file and the line.
+
+    JSON is read by orjson when that provably gives the exact reader's data
+    (inventory/fastjson.py); otherwise, and for every error, by the exact reader."""
+    raw = read_bytes(path)
+    is_json = path.suffix.lower() == ".json"
+    if is_json:
+        data = loads_checked(raw)
+        if data is not None:
+            return data
+    text = decode_text(raw, path)
+    del raw  # a large file: do not hold it twice
     try:
-        if path.suffix.lower() == ".json":
+        if is_json:
             return json.loads(text, object_pairs_hook=_json_object)
         refuse_aliases(text, path)
         return yaml.load(text, Loader=_Loader)
@@ -172,8 +188,8 @@ def load_snapshot(path: Path | str) -> Snapshot:
     if str(path) == DEMO_NAME:
         path = demo_path()
     path = Path(path)
-    snapshot = validate_file(Snapshot, read_structured(path), path)
-    return snapshot
+    with gc_paused():  # millions of new objects and no garbage (inventory/heap.py)
+        return validate_file(Snapshot, read_structured(path), path)
 
 
 def dump_snapshot(snapshot: Snapshot, path: Path | str) -> None:
@@ -181,10 +197,9 @@ def dump_snapshot(snapshot: Snapshot, path: Path | str) -> None:
     path = Path(path)
     data = snapshot.model_dump(mode="json", exclude_defaults=True)
     if path.suffix.lower() == ".json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(path, dumps_indented(data))
     else:
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    write_atomic(path, text)
+        write_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def _new_file_mode() -> int:

@@ -15,6 +15,7 @@ from capacity.fit import check_fit
 from capacity.fit_result import FitReport
 from capacity.report import build_report
 from inventory.errors import ColoError
+from inventory.heap import gc_paused
 from inventory.model import Snapshot
 from inventory.names import select_sites
 from inventory.sources import Loaded
@@ -58,10 +59,13 @@ def capacity_report(app: App, source: str | None, sites: list[str], *, progress:
     """The capacity report of every rack, feed, UPS, genset, uplink and cluster."""
     policy = app.policy
     started = time.perf_counter()
-    loaded = capacity_snapshot(app, source, sites, progress=progress)
-    loaded_at = time.perf_counter()
-    wanted = set(select_sites(loaded.snapshot.sites, sites))
-    report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)
+    # A large site is millions of long-lived objects: a collection triggered by the
+    # report's own allocations would walk them all (inventory/heap.py)
+    with gc_paused():
+        loaded = capacity_snapshot(app, source, sites, progress=progress)
+        loaded_at = time.perf_counter()
+        wanted = set(select_sites(loaded.snapshot.sites, sites))
+        report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)
     report["meta"] = {
         "source": loaded.source,
         "generated_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
