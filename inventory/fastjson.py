@@ -8,7 +8,7 @@ serialized again by orjson, equals the text (byte for byte in orjson's indented 
 `dump_snapshot` writes; else with all whitespace removed from both). A key that appeared
 twice would appear once in the serialization, so the two would differ. Anything else
 (a duplicate key, NaN, a number orjson cannot hold, a BOM, UTF-16, bad UTF-8, a NUL byte,
-a syntax error, a text formatted another way) returns None, and the caller reads the
+nesting deeper than `MAX_DEPTH`, a syntax error, a text formatted another way) returns None, and the caller reads the
 text the exact way, which gives today's error message or today's data.
 """
 
@@ -19,6 +19,9 @@ from typing import Any
 import orjson
 
 _WHITESPACE = b" \t\n\r"
+#: deeper nesting is left to the exact reader, which refuses about 1,000 levels (orjson
+#: reads 1,024); a snapshot nests 6 deep
+MAX_DEPTH = 200
 
 
 def loads_checked(raw: bytes) -> Any | None:
@@ -28,6 +31,8 @@ def loads_checked(raw: bytes) -> Any | None:
     except orjson.JSONDecodeError:
         return None
     indented = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    if indented.find(b"\n" + b"  " * MAX_DEPTH) >= 0:
+        return None  # nested deeper than MAX_DEPTH: the exact reader says whether it is too deep
     if raw[:len(indented)] == indented and not raw[len(indented):].strip(_WHITESPACE):
         return data
     try:

@@ -30,7 +30,8 @@ from pydantic import BaseModel, ValidationError
 
 from inventory.errors import ColoError, InputError
 from inventory.fastjson import dumps_indented, loads_checked
-from inventory.heap import gc_paused
+from inventory.fastyaml import NotPlain, load_plain
+from inventory.heap import building_long_lived
 from inventory.model import FILE_CONTEXT, Snapshot
 
 DEMO_NAME = "demo"
@@ -139,7 +140,8 @@ def read_structured(path: Path) -> Any:
     """Parse a YAML or JSON file; a syntax error names the file and the line.
 
     JSON is read by orjson when that provably gives the exact reader's data
-    (inventory/fastjson.py); otherwise, and for every error, by the exact reader."""
+    (inventory/fastjson.py), YAML from libyaml's events when it is plain
+    (inventory/fastyaml.py); otherwise, and for every error, by the exact reader."""
     raw = read_bytes(path)
     is_json = path.suffix.lower() == ".json"
     if is_json:
@@ -148,6 +150,9 @@ def read_structured(path: Path) -> Any:
             return data
     text = decode_text(raw, path)
     del raw  # a large file: do not hold it twice
+    if not is_json:
+        with contextlib.suppress(NotPlain):
+            return load_plain(text)
     try:
         if is_json:
             return json.loads(text, object_pairs_hook=_json_object)
@@ -188,7 +193,7 @@ def load_snapshot(path: Path | str) -> Snapshot:
     if str(path) == DEMO_NAME:
         path = demo_path()
     path = Path(path)
-    with gc_paused():  # millions of new objects and no garbage (inventory/heap.py)
+    with building_long_lived():  # millions of new objects and no garbage (inventory/heap.py)
         return validate_file(Snapshot, read_structured(path), path)
 
 

@@ -35,6 +35,7 @@ from typing import Any, Callable, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from inventory.errors import NetBoxHTTPError, SourceError
+from inventory.heap import building_long_lived
 from inventory.model import Snapshot
 from inventory.names import select_sites
 from inventory.netbox.assemble import assemble, site_models
@@ -344,7 +345,8 @@ def _load(client: NetBoxClient, wanted: list[str] | None, bar: _Progress, stats:
         for d in rows["devices"]:
             if not d.get("site"):
                 d["site"] = {"id": reader.single_site}
-    return assemble(chosen, rows, stats.warnings.append)
+    with building_long_lived():  # a large site is millions of new objects (inventory/heap.py)
+        return assemble(chosen, rows, stats.warnings.append)
 
 
 def _paged_reads(reader: _Reader, pool: ThreadPoolExecutor, reads: list[BigRead]) -> dict[str, list[dict]]:
