@@ -17,7 +17,7 @@ way (inventory/files.py), which gives today's data or today's error message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from yaml.events import (
@@ -32,23 +32,26 @@ _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 #: deeper nesting is left to the exact reader (which refuses about 1,000 levels); a snapshot
 #: nests 6 deep
 MAX_DEPTH = 200
-_CACHE_LIMIT = 100_000  # plain scalars that are not strings (numbers repeat: positions, draws)
+_CACHE_LIMIT = 100_000
+PROGRESS_EVERY = 2_000  # plain scalars that are not strings (numbers repeat: positions, draws)
 
 
 class NotPlain(Exception):
     """The text needs the exact reader (an error, or YAML beyond the plain subset)."""
 
 
-def load_plain(text: str) -> Any:
+def load_plain(text: str, progress: Callable[[int, int], None] | None = None) -> Any:
     """The data of a one-document YAML text, as `yaml.safe_load` gives it; `NotPlain` if the
-    text is beyond the plain subset or not valid YAML."""
+    text is beyond the plain subset or not valid YAML. `progress` hears the characters
+    read out of all, now and then (after every `PROGRESS_EVERY` items of a top-level list)."""
     try:
-        return _build(yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text))
+        parser = yaml.CSafeLoader(text) if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader(text)
+        return _build(parser, progress, len(text))
     except yaml.YAMLError:
         raise NotPlain from None
 
 
-def _build(parser: Any) -> Any:
+def _build(parser: Any, progress: Callable[[int, int], None] | None, size: int) -> Any:
     get = parser.get_event
     if type(get()) is not StreamStartEvent:
         raise NotPlain
@@ -64,6 +67,7 @@ def _build(parser: Any) -> Any:
     is_map = False
     key: Any = _NO_KEY
     outer: list[tuple[Any, bool, Any]] = []
+    items = 0  # ended items of top-level lists (devices, racks, ...), for `progress`
     while True:  # one pass per event: this loop is the reader's whole cost
         event = get()
         kind = type(event)
@@ -94,6 +98,10 @@ def _build(parser: Any) -> Any:
             top, is_map, key = outer.pop()
             if top is None:
                 return _ending(get, done)
+            if progress is not None and len(outer) == 2:
+                items += 1
+                if items % PROGRESS_EVERY == 0:
+                    progress(event.end_mark.index, size)
             continue
         elif kind is DocumentEndEvent:  # an empty document
             return _ending(get, None, document_ended=True)

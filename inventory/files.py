@@ -23,7 +23,7 @@ import tempfile
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -33,6 +33,7 @@ from inventory.fastjson import dumps_indented, loads_checked
 from inventory.fastyaml import NotPlain, load_plain
 from inventory.heap import building_long_lived
 from inventory.model import FILE_CONTEXT, Snapshot
+from inventory.progress import Progress, no_progress
 
 DEMO_NAME = "demo"
 
@@ -136,12 +137,13 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def read_structured(path: Path) -> Any:
+def read_structured(path: Path, progress: Callable[[int, int], None] | None = None) -> Any:
     """Parse a YAML or JSON file; a syntax error names the file and the line.
 
     JSON is read by orjson when that provably gives the exact reader's data
     (inventory/fastjson.py), YAML from libyaml's events when it is plain
-    (inventory/fastyaml.py); otherwise, and for every error, by the exact reader."""
+    (inventory/fastyaml.py); otherwise, and for every error, by the exact reader.
+    `progress` hears, for YAML, the characters read out of all."""
     raw = read_bytes(path)
     is_json = path.suffix.lower() == ".json"
     if is_json:
@@ -152,7 +154,7 @@ def read_structured(path: Path) -> Any:
     del raw  # a large file: do not hold it twice
     if not is_json:
         with contextlib.suppress(NotPlain):
-            return load_plain(text)
+            return load_plain(text, progress)
     try:
         if is_json:
             return json.loads(text, object_pairs_hook=_json_object)
@@ -188,13 +190,21 @@ def validate_file(model: type[BaseModel], data: Any, path: Path | str) -> Any:
         raise InputError(f"{path}: {describe_validation_error(exc, model, data)}") from None
 
 
-def load_snapshot(path: Path | str) -> Snapshot:
-    """Load a snapshot from a YAML/JSON file, or the bundled demo for `demo`."""
+def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapshot:
+    """Load a snapshot from a YAML/JSON file, or the bundled demo for `demo`; `progress`
+    hears the steps (reading, checking), and for YAML how far the text is read."""
     if str(path) == DEMO_NAME:
         path = demo_path()
     path = Path(path)
+    step = progress or no_progress
+    what = f"Loading {path.name}"
     with building_long_lived():  # millions of new objects and no garbage (inventory/heap.py)
-        return validate_file(Snapshot, read_structured(path), path)
+        step(f"{what}: reading", 0, 2)
+        data = read_structured(path, lambda done, total: step(f"{what}: reading", done, 2 * total))
+        step(f"{what}: checking", 1, 2)
+        snapshot = validate_file(Snapshot, data, path)
+        step(what, 2, 2)
+        return snapshot
 
 
 def dump_snapshot(snapshot: Snapshot, path: Path | str) -> None:

@@ -37,9 +37,9 @@ def with_commitments(app: App, snapshot: Snapshot) -> Snapshot:
     return apply_commitments(snapshot, folder, config=workflow)
 
 
-def capacity_snapshot(app: App, source: str | None, sites: list[str], *, progress: bool = False) -> Loaded:
+def capacity_snapshot(app: App, source: str | None, sites: list[str]) -> Loaded:
     """The snapshot of `source` (None: the default) for `sites` (none: all), commitments added."""
-    loaded = app.open_snapshot(source, sites=sites or None, progress=progress)
+    loaded = app.open_snapshot(source, sites=sites or None)
     if loaded.notice:
         app.notify(loaded.notice)
     loaded.snapshot = with_commitments(app, loaded.snapshot)
@@ -55,14 +55,14 @@ class CapacityReport:
     compute_s: float
 
 
-def capacity_report(app: App, source: str | None, sites: list[str], *, progress: bool = False) -> CapacityReport:
+def capacity_report(app: App, source: str | None, sites: list[str]) -> CapacityReport:
     """The capacity report of every rack, feed, UPS, genset, uplink and cluster."""
     policy = app.policy
     started = time.perf_counter()
     # A large site is millions of long-lived objects: a collection triggered by the
     # report's own allocations would walk them all (inventory/heap.py)
     with gc_paused():
-        loaded = capacity_snapshot(app, source, sites, progress=progress)
+        loaded = capacity_snapshot(app, source, sites)
         loaded_at = time.perf_counter()
         wanted = set(select_sites(loaded.snapshot.sites, sites))
         report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)

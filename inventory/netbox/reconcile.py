@@ -34,6 +34,7 @@ from inventory.netbox.client import describe_body
 from inventory.netbox.compare import compare, jsonable, same
 from inventory.netbox.kinds import WRITE_ONCE, Kind, Ref, Row
 from inventory.netbox.write_once import Echo, check_race, create_once, delete, silent
+from inventory.progress import Progress
 
 WRITE_TIMEOUT_S = 300.0  # gunicorn's usual worker timeout for NetBox
 RETRY_HINT = ("objects written before this step stay in NetBox; fix the cause and run the "
@@ -316,23 +317,37 @@ def apply(plan: Plan, client: Any, *, echo: Echo = silent, on_change: Callable[[
 
 
 def run(plan: Plan, client: Any, *, dry_run: bool = False, echo: Echo | None = None,
-        report_of: Callable[[list[Change], bool], Report] = Report.of) -> Report:
+        report_of: Callable[[list[Change], bool], Report] = Report.of, progress: Progress | None = None) -> Report:
     """A bulk plan as `colo netbox bootstrap` and `load` run it: printed (a dry run) or
     applied. `report_of` counts changes (the plan's; a refusal carries those applied
-    before it); `echo` hears a line per change."""
+    before it); `echo` hears a line per change; `progress` the changes written out of all
+    ("Writing into NetBox: cable")."""
     report = report_of(plan.changes, dry_run)
     if dry_run:
         for line in (line for t in report.types for line in t.lines) if echo else ():
             echo(f"  {line}")
         return report
     outcome = Outcome()
+    total = sum(1 for c in plan.changes if c.action != "keep")
+    written = 0
+
+    def on_change(change: Change) -> None:
+        nonlocal written
+        if echo:
+            echo(f"  {report.line(change)}")
+        if progress is not None:
+            written += 1
+            progress(f"Writing into NetBox: {change.kind}", min(written, total - 1), total)
+
     try:
-        apply(plan, client, outcome=outcome, on_change=(lambda c: echo(f"  {report.line(c)}")) if echo else None)
+        apply(plan, client, outcome=outcome, on_change=on_change)
     except NetBoxHTTPError as exc:
         exc.partial = report_of(outcome.done, False)
         raise
     for t in report.types:
         t.seconds = outcome.seconds.get(t.kind, 0.0)
+    if progress is not None and total:
+        progress("Writing into NetBox", total, total)
     return report
 
 

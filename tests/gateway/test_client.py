@@ -454,6 +454,29 @@ def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> N
     assert not {"device", "power port", "cable"} & set(written)
 
 
+@responses.activate
+def test_a_load_reports_its_writes_as_progress_events() -> None:
+    import re
+
+    from inventory.netbox.writer import load_snapshot_into_netbox
+    from tests.integration.test_bootstrap_and_load import small_dc
+
+    ids = iter(range(1, 10_000))
+
+    def created(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        return 201, {}, json.dumps([{**o, "id": next(ids)} for o in json.loads(request.body or "[]")])
+
+    responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
+    responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
+    responses.add_callback(responses.POST, re.compile(URL + r"/api/.*"), callback=created)
+    events: list[tuple[str, int, int]] = []
+    report = load_snapshot_into_netbox(make_client(), small_dc("g1"), progress=lambda *event: events.append(event))
+    total = sum(t.created + t.updated for t in report.types)
+    assert events[-1] == ("Writing into NetBox", total, total)
+    assert {what for what, _, _ in events[:-1]} >= {"Writing into NetBox: device", "Writing into NetBox: cable"}
+    assert [done for _, done, _ in events] == sorted(done for _, done, _ in events)
+
+
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
     from inventory.netbox.snapshot_checks import validate_for_netbox
     from tests.integration.test_bootstrap_and_load import small_dc
