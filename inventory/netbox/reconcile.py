@@ -73,6 +73,9 @@ class Change:
     #: is missing): apply checks its rack for an overlap as after creating it
     recheck: bool = False
     replaces: tuple[int, ...] = ()  # a replace: the objects deleted before this one is created
+    #: bulk creations go in waves, in order: every request of a wave is answered before the
+    #: next wave starts (a cable whose path runs through another must find it committed)
+    wave: int = 0
 
     def line(self) -> str:
         sign = {"create": "+", "update": "~", "replace": "~", "delete": "-", "keep": "="}[self.action]
@@ -387,7 +390,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 def _apply_bulk(client: Any, kind: Kind, group: list[Change], outcome: Outcome,
                 on_change: Callable[[Change], None]) -> None:
     """A kind's changes in bulk: deletions (and what replacements replace), then the
-    creations (`kind.parallel` requests at once), then the updates."""
+    creations wave by wave (`kind.parallel` requests at once), then the updates."""
     gone = [(c.object_id, c.label) for c in group if c.action == "delete"]
     gone += [(old, f"{kind.name} {old}") for c in group if c.action == "replace" for old in c.replaces]
     for batch in _chunks(gone, kind.chunk):
@@ -407,13 +410,15 @@ def _apply_bulk(client: Any, kind: Kind, group: list[Change], outcome: Outcome,
             outcome.record(c, created=row["id"])
             on_change(c)
 
-    batches = _chunks([c for c in group if c.action in ("create", "replace")], kind.chunk)
-    if kind.parallel > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=kind.parallel) as pool:
-            list(pool.map(create, batches))
-    else:
-        for batch in batches:
-            create(batch)
+    made = [c for c in group if c.action in ("create", "replace")]
+    for wave in sorted({c.wave for c in made}):
+        batches = _chunks([c for c in made if c.wave == wave], kind.chunk)
+        if kind.parallel > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(max_workers=kind.parallel) as pool:
+                list(pool.map(create, batches))
+        else:
+            for batch in batches:
+                create(batch)
     for batch in _chunks([c for c in group if c.action == "update"], kind.chunk):
         payload = [{"id": c.object_id, **jsonable(outcome.resolve(c.payload))} for c in batch]
         _send(client, "PATCH", kind, payload, [c.label for c in batch], outcome)
