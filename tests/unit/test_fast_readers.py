@@ -88,14 +88,18 @@ def test_the_collector_does_not_walk_a_snapshot_while_or_after_it_loads(snapshot
 DEVICE = '{"devices": [{"name": "web-01", "rack": "R01", "rack": "R02"}]}'
 
 
-@pytest.mark.parametrize("text, message", [
-    (DEVICE, "not valid JSON: duplicate key 'rack' (keys must be unique)"),
-    ('{\n  "a": 1,\n  "a": 1\n}\n', "not valid JSON: duplicate key 'a' (keys must be unique)"),
-    ('{"a": [1, 2}', "not valid JSON at line 1"),
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+@pytest.mark.parametrize("name, text, message", [
+    ("dc.json", DEVICE, "not valid JSON: duplicate key 'rack' (keys must be unique)"),
+    ("dc.json", '{\n  "a": 1,\n  "a": 1\n}\n', "not valid JSON: duplicate key 'a' (keys must be unique)"),
+    ("dc.json", '{"a": [1, 2}', "not valid JSON at line 1"),
+    ("dc.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ("dc.yaml", "sites:\n  - name: a\n    name: b\n",
+     "not valid YAML at line 3: duplicate key 'name' (keys must be unique)"),
+    ("dc.yaml", "a: &x [1]\nb: *x\n", "line 2: YAML alias *x is not accepted in input files"),
+    ("dc.yaml", "a: [1, 2\n", "not valid YAML at line 2"),
 ])
-def test_bad_json_gets_the_exact_readers_error(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "dc.json"
+def test_a_bad_file_gets_the_exact_readers_error(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_structured(path)
@@ -150,19 +154,6 @@ def test_plain_yaml_gives_the_exact_readers_data(text: str) -> None:
 def test_yaml_beyond_the_plain_subset_goes_to_the_exact_reader(text: str) -> None:
     with pytest.raises(NotPlain):
         load_plain(text)
-
-
-@pytest.mark.parametrize("text, message", [
-    ("sites:\n  - name: a\n    name: b\n", "not valid YAML at line 3: duplicate key 'name' (keys must be unique)"),
-    ("a: &x [1]\nb: *x\n", "line 2: YAML alias *x is not accepted in input files"),
-    ("a: [1, 2\n", "not valid YAML at line 2"),
-])
-def test_bad_yaml_gets_the_exact_readers_error(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "dc.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError) as err:
-        read_structured(path)
-    assert str(err.value).startswith(f"{path}: {message}")
 
 
 _scalars = st.one_of(
