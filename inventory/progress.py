@@ -4,7 +4,8 @@ terminal). Nothing below the command line prints progress itself.
 
 An event is `(what, done, total)`: what is being done ("Reading NetBox", "Loading
 dc.json: validating"), how far it is, out of how much (in the step's own unit: requests,
-characters, objects). `done == total` ends the step.
+characters, objects). `done == total` ends the step; `total == 0` is a step of unknown
+length that has begun.
 """
 
 from __future__ import annotations

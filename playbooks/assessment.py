@@ -18,6 +18,7 @@ from inventory.errors import ColoError
 from inventory.heap import gc_paused
 from inventory.model import Snapshot
 from inventory.names import select_sites
+from inventory.progress import no_progress
 from inventory.sources import Loaded
 from playbooks.check_input import read_check_input
 from playbooks.commitments import apply_commitments
@@ -65,7 +66,10 @@ def capacity_report(app: App, source: str | None, sites: list[str]) -> CapacityR
         loaded = capacity_snapshot(app, source, sites)
         loaded_at = time.perf_counter()
         wanted = set(select_sites(loaded.snapshot.sites, sites))
+        step = app.progress or no_progress
+        step("Computing capacity", 0, 0)  # one step of unknown length: 2 s for 200,000 devices
         report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)
+        step("Computing capacity", 1, 1)
     report["meta"] = {
         "source": loaded.source,
         "generated_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),

@@ -79,3 +79,23 @@ def test_a_quick_command_shows_no_bar() -> None:
     bar("Loading dc.json: reading", 0, 2)
     bar("Loading dc.json", 2, 2)
     assert screen.getvalue() == ""
+
+
+def test_a_step_of_unknown_length_shows_its_name_until_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = Terminal()
+    bar = TerminalBar(screen, delay_s=0)
+    monkeypatch.setattr(bar_module, "REDRAW_S", 0)
+    bar("Computing capacity", 0, 0)
+    assert screen.getvalue() == "\rComputing capacity ..."
+    bar("Computing capacity", 1, 1)
+    assert screen.getvalue().endswith("\r" + " " * len("Computing capacity ...") + "\r")
+
+
+def test_the_capacity_report_reports_loading_then_computing(snapshot_files: dict[str, Path]) -> None:
+    from playbooks.assessment import capacity_report
+
+    events: list[Event] = []
+    capacity_report(App({}, progress=lambda *event: events.append(event)), str(snapshot_files["json"]), [])
+    whats = [what for what, _, _ in events]
+    assert whats.index("Loading dc.json") < whats.index("Computing capacity")
+    assert events[-1] == ("Computing capacity", 1, 1)
