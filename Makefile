@@ -39,8 +39,11 @@ sandbox-up:
 sandbox-down:
 	scripts/netbox-sandbox down
 
+## The measured figures (docs/benchmarks.md): the engine, then issue 13's, each with its target.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_capacity.py
+	if scripts/netbox-sandbox status >/dev/null 2>&1; then eval "$$(scripts/netbox-sandbox env)" && \
+		export NETBOX_URL NETBOX_TOKEN; fi; $(BIN)/python scripts/bench_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -12,10 +12,8 @@ over the devices and the space figures.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +21,7 @@ from capacity.scan_power import (
     PduPorts, add_fixed_pdu_draws, add_netbox_pdu_draw, add_pdu_leaves, dangling_chains, feed_units, find_pdus,
     free_outlets, free_outlets_by_leg, leg_attachments, link_pdus, no_draw_by_feed,
 )
+from inventory.heap import gc_paused
 from inventory.model import Device, Snapshot
 
 Number = int | float
@@ -35,25 +34,6 @@ PASSIVE_ROLES = frozenset({
 
 # a device of an unknown type: (half units, full depth, counted, weight, power factor)
 _NO_TYPE: tuple[int, bool, bool, float | None, float | None] = (0, False, False, None, None)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector around a hot loop.
-
-    These passes allocate hundreds of thousands of small lists and tuples (none in a
-    reference cycle) over a heap of millions of snapshot objects; every full collection
-    the allocations trigger walks that whole heap (measured: 1 to 2 s each on a 200,000
-    device snapshot). Reference counting still frees everything at once; the collector
-    is restored to its previous state on the way out.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def role_needs_power(role: str) -> bool:

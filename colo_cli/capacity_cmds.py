@@ -56,7 +56,7 @@ def report_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
     """
     app = make_app(config, requests_dir, insecure=insecure)
     output_path = checked_output(output, app, sources=[source])
-    done = capacity_report(app, source, list(sites), progress=sys.stderr.isatty())
+    done = capacity_report(app, source, list(sites))
     report = done.report
     data: str | bytes
     if fmt == "json":

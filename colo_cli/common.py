@@ -12,6 +12,7 @@ from typing import Any, Callable
 import click
 
 from inventory.errors import ColoError, InputError
+from colo_cli.progress import terminal_progress
 from playbooks.context import App
 from reports.text import printable
 
@@ -38,7 +39,8 @@ def notice(line: str) -> None:
 
 def make_app(config: Path | None = None, requests_dir: Path | None = None, **options: Any) -> App:
     """The composition root of one command run, from its options and this process's environment."""
-    return App(os.environ, config=config, requests_dir=requests_dir, notify=notice, **options)
+    return App(os.environ, config=config, requests_dir=requests_dir, notify=notice, progress=terminal_progress(),
+               **options)
 
 
 def workflow_app(config: Path | None, requests_dir: Path | None) -> App:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +62,7 @@ def forecast_cmd(source: str | None, sites: tuple[str, ...], config: Path | None
     app = make_app(config, requests_dir, insecure=insecure)
     output_path = checked_output(output, app, sources=[source])
     options = RunwayOptions(source, sites, requests_dir, horizon, warning, history_months, history_from, today)
-    result, loaded = capacity_forecast(app, options, progress=sys.stderr.isatty())
+    result, loaded = capacity_forecast(app, options)
     data = result.to_dict()
     data["meta"]["source"] = loaded.source
     if fmt == "json":
@@ -137,7 +136,7 @@ def whatif_cmd(source: str | None, sites: tuple[str, ...], config: Path | None, 
             raise InputError(f"{change_file}: --change file not found")
         scenario.change = (str(change_file), read_structured(change_file))
     options = RunwayOptions(source, sites, requests_dir, horizon, warning, history_months, history_from, today)
-    result, inputs = capacity_whatif(app, options, scenario, checks, progress=sys.stderr.isatty())
+    result, inputs = capacity_whatif(app, options, scenario, checks)
     data = result.to_dict()
     data["meta"] = {"source": inputs.loaded.source, "now": inputs.now.isoformat(timespec="seconds")}
     if fmt == "json":

@@ -94,12 +94,13 @@ def load_cmd(source: str, url: str | None, token: str | None, insecure: bool, co
     refuses something midway, the message names the object type, and running the same
     command again continues where it stopped.
     """
-    snapshot = load_snapshot(source)  # bad input stops here, before any connection
-    client = _client(url, token, insecure, config)
-    err = sys.stderr.isatty()
-    if err:
+    app = _app(url, token, insecure, config)
+    snapshot = load_snapshot(source, app.progress)  # bad input stops here, before any connection
+    client = app.netbox()
+    if sys.stderr.isatty():
         click.echo(f"loading {source} into {client.base_url}{' (dry run)' if dry_run else ''}...", err=True)
-    report = load_snapshot_into_netbox(client, snapshot, dry_run=dry_run, echo=click.echo, verbose=verbose)
+    report = load_snapshot_into_netbox(client, snapshot, dry_run=dry_run, echo=click.echo, verbose=verbose,
+                                       progress=app.progress)
     c, u = ("would create", "would update") if dry_run else ("created", "updated")
     for t in report.types:
         if t.created or t.updated or t.unchanged:
@@ -120,7 +121,7 @@ def snapshot_cmd(url: str | None, token: str | None, insecure: bool, config: Pat
     assert output_path is not None  # required
     client = app.netbox()
     started = time.monotonic()
-    snapshot = load_from_netbox(client, list(sites) or None)
+    snapshot = load_from_netbox(client, list(sites) or None, app.progress)
     dump_snapshot(snapshot, output_path)
     click.echo(f"snapshot: {len(snapshot.sites)} sites, {len(snapshot.racks)} racks, "
                f"{len(snapshot.devices)} devices, {len(snapshot.power_feeds)} feeds written to {output_path} "

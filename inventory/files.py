@@ -23,13 +23,17 @@ import tempfile
 import typing
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from inventory.errors import ColoError, InputError
+from inventory.fastjson import dumps_indented, loads_checked
+from inventory.fastyaml import NotPlain, load_plain
+from inventory.heap import building_long_lived
 from inventory.model import FILE_CONTEXT, Snapshot
+from inventory.progress import Progress, no_progress
 
 DEMO_NAME = "demo"
 
@@ -43,15 +47,19 @@ def demo_path() -> Path:
 
 def read_text(path: Path, what: str = "file") -> str:
     """The text of an input file (`what` names it in the "no such ..." message)."""
+    return decode_text(read_bytes(path, what), path)
+
+
+def read_bytes(path: Path, what: str = "file") -> bytes:
+    """The bytes of an input file, or an `InputError` naming it."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such {what}") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    return decode_text(raw, path)
 
 
 def decode_text(raw: bytes, path: Path | str) -> str:
@@ -129,11 +137,26 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def read_structured(path: Path) -> Any:
-    """Parse a YAML or JSON file; a syntax error names the file and the line."""
-    text = read_text(path)
+def read_structured(path: Path, progress: Callable[[int, int], None] | None = None) -> Any:
+    """Parse a YAML or JSON file; a syntax error names the file and the line.
+
+    JSON is read by orjson when that provably gives the exact reader's data
+    (inventory/fastjson.py), YAML from libyaml's events when it is plain
+    (inventory/fastyaml.py); otherwise, and for every error, by the exact reader.
+    `progress` hears, for YAML, the characters read out of all."""
+    raw = read_bytes(path)
+    is_json = path.suffix.lower() == ".json"
+    if is_json:
+        data = loads_checked(raw)
+        if data is not None:
+            return data
+    text = decode_text(raw, path)
+    del raw  # a large file: do not hold it twice
+    if not is_json:
+        with contextlib.suppress(NotPlain):
+            return load_plain(text, progress)
     try:
-        if path.suffix.lower() == ".json":
+        if is_json:
             return json.loads(text, object_pairs_hook=_json_object)
         refuse_aliases(text, path)
         return yaml.load(text, Loader=_Loader)
@@ -167,13 +190,21 @@ def validate_file(model: type[BaseModel], data: Any, path: Path | str) -> Any:
         raise InputError(f"{path}: {describe_validation_error(exc, model, data)}") from None
 
 
-def load_snapshot(path: Path | str) -> Snapshot:
-    """Load a snapshot from a YAML/JSON file, or the bundled demo for `demo`."""
+def load_snapshot(path: Path | str, progress: Progress | None = None) -> Snapshot:
+    """Load a snapshot from a YAML/JSON file, or the bundled demo for `demo`; `progress`
+    hears the steps (reading, checking), and for YAML how far the text is read."""
     if str(path) == DEMO_NAME:
         path = demo_path()
     path = Path(path)
-    snapshot = validate_file(Snapshot, read_structured(path), path)
-    return snapshot
+    step = progress or no_progress
+    what = f"Loading {path.name}"
+    with building_long_lived():  # millions of new objects and no garbage (inventory/heap.py)
+        step(f"{what}: reading", 0, 2)
+        data = read_structured(path, lambda done, total: step(f"{what}: reading", done, 2 * total))
+        step(f"{what}: checking", 1, 2)
+        snapshot = validate_file(Snapshot, data, path)
+        step(what, 2, 2)
+        return snapshot
 
 
 def dump_snapshot(snapshot: Snapshot, path: Path | str) -> None:
@@ -181,10 +212,9 @@ def dump_snapshot(snapshot: Snapshot, path: Path | str) -> None:
     path = Path(path)
     data = snapshot.model_dump(mode="json", exclude_defaults=True)
     if path.suffix.lower() == ".json":
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(path, dumps_indented(data))
     else:
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    write_atomic(path, text)
+        write_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def _new_file_mode() -> int:

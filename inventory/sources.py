@@ -15,6 +15,7 @@ from inventory.files import DEMO_NAME, load_snapshot
 from inventory.model import Snapshot
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.loader import load_snapshot as load_from_netbox
+from inventory.progress import Progress
 
 
 @dataclass
@@ -30,9 +31,9 @@ DEMO_SOURCE = "demo (bundled Data Center Diskominfo Kaltim)"
 
 
 def open_snapshot(source: str, *, sites: list[str] | None = None,
-                  netbox: Callable[[], NetBoxClient] | None = None, progress: bool = False) -> Loaded:
+                  netbox: Callable[[], NetBoxClient] | None = None, progress: Progress | None = None) -> Loaded:
     """Load a snapshot from `source`: `demo`, `netbox` (through the client `netbox()`
-    returns, checked), or a YAML/JSON path."""
+    returns, checked), or a YAML/JSON path; `progress` hears how far reading has got."""
     if source == DEMO_NAME:
         return Loaded(load_snapshot(DEMO_NAME), DEMO_SOURCE)
     if source == "netbox":
@@ -44,4 +45,4 @@ def open_snapshot(source: str, *, sites: list[str] | None = None,
     path = Path(source)
     if not path.exists():
         raise InputError(f"unknown source {source!r}: not 'demo', 'netbox' or an existing file")
-    return Loaded(load_snapshot(path), f"file {path}")
+    return Loaded(load_snapshot(path, progress), f"file {path}")

@@ -15,8 +15,10 @@ from capacity.fit import check_fit
 from capacity.fit_result import FitReport
 from capacity.report import build_report
 from inventory.errors import ColoError
+from inventory.heap import gc_paused
 from inventory.model import Snapshot
 from inventory.names import select_sites
+from inventory.progress import no_progress
 from inventory.sources import Loaded
 from playbooks.check_input import read_check_input
 from playbooks.commitments import apply_commitments
@@ -36,9 +38,9 @@ def with_commitments(app: App, snapshot: Snapshot) -> Snapshot:
     return apply_commitments(snapshot, folder, config=workflow)
 
 
-def capacity_snapshot(app: App, source: str | None, sites: list[str], *, progress: bool = False) -> Loaded:
+def capacity_snapshot(app: App, source: str | None, sites: list[str]) -> Loaded:
     """The snapshot of `source` (None: the default) for `sites` (none: all), commitments added."""
-    loaded = app.open_snapshot(source, sites=sites or None, progress=progress)
+    loaded = app.open_snapshot(source, sites=sites or None)
     if loaded.notice:
         app.notify(loaded.notice)
     loaded.snapshot = with_commitments(app, loaded.snapshot)
@@ -54,14 +56,20 @@ class CapacityReport:
     compute_s: float
 
 
-def capacity_report(app: App, source: str | None, sites: list[str], *, progress: bool = False) -> CapacityReport:
+def capacity_report(app: App, source: str | None, sites: list[str]) -> CapacityReport:
     """The capacity report of every rack, feed, UPS, genset, uplink and cluster."""
     policy = app.policy
     started = time.perf_counter()
-    loaded = capacity_snapshot(app, source, sites, progress=progress)
-    loaded_at = time.perf_counter()
-    wanted = set(select_sites(loaded.snapshot.sites, sites))
-    report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)
+    # A large site is millions of long-lived objects: a collection triggered by the
+    # report's own allocations would walk them all (inventory/heap.py)
+    with gc_paused():
+        loaded = capacity_snapshot(app, source, sites)
+        loaded_at = time.perf_counter()
+        wanted = set(select_sites(loaded.snapshot.sites, sites))
+        step = app.progress or no_progress
+        step("Computing capacity", 0, 0)  # one step of unknown length: 2 s for 200,000 devices
+        report = build_report(loaded.snapshot, compute_capacity(loaded.snapshot, policy), wanted)
+        step("Computing capacity", 1, 1)
     report["meta"] = {
         "source": loaded.source,
         "generated_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),

@@ -25,6 +25,7 @@ from inventory.errors import InputError
 from inventory.files import DEMO_NAME
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.settings import NetBoxSettings, netbox_settings, netbox_url
+from inventory.progress import Progress
 from inventory.sources import Loaded, SnapshotOpener, open_snapshot
 from playbooks.config import WorkflowConfig, policy_config, workflow_config
 from playbooks.documents import DocumentsConfig, documents_config
@@ -60,12 +61,13 @@ class App:
     """The settings of one command run: configuration sections, requests folder, clock,
     snapshot sources and the NetBox client, each made once, on first use.
 
-    `notify` receives one-line notices for the user (e.g. "using the bundled demo")."""
+    `notify` receives one-line notices for the user (e.g. "using the bundled demo");
+    `progress`, if given, how far the long steps have got (reading a large source)."""
 
     def __init__(self, environ: Mapping[str, str], *, config: Path | None = None,
                  requests_dir: Path | None = None, insecure: bool = False,
                  netbox_url: str | None = None, netbox_token: str | None = None,
-                 notify: Callable[[str], None] = lambda line: None) -> None:
+                 notify: Callable[[str], None] = lambda line: None, progress: Progress | None = None) -> None:
         self.environ = environ
         self.config_option = config
         self.requests_dir_option = requests_dir
@@ -73,6 +75,7 @@ class App:
         self.netbox_url_option = netbox_url
         self.netbox_token_option = netbox_token
         self.notify = notify
+        self.progress = progress
         self._client: NetBoxClient | None = None
 
     # --- the configuration file, read once --------------------------------------------
@@ -141,12 +144,11 @@ class App:
         """NetBox when one is configured, else the bundled demo (reports and checks)."""
         return "netbox" if self.netbox_configured() else DEMO_NAME
 
-    def open_snapshot(self, source: str | None, *, sites: list[str] | None = None,
-                      progress: bool = False) -> Loaded:
+    def open_snapshot(self, source: str | None, *, sites: list[str] | None = None) -> Loaded:
         """`--source` of the capacity commands: demo, netbox or a file; none: the default,
         with a notice when that is the demo."""
         chosen = source or self.default_source()
-        loaded = open_snapshot(chosen, sites=sites, netbox=self.netbox, progress=progress)
+        loaded = open_snapshot(chosen, sites=sites, netbox=self.netbox, progress=self.progress)
         if source is None and chosen == DEMO_NAME:
             loaded.notice = NO_NETBOX_NOTICE
         return loaded
@@ -171,7 +173,8 @@ class App:
         never reads it), kept to workflow.site unless `site_only` is off."""
         def opener() -> Loaded:
             sites = [self.workflow.site] if site_only and self.workflow.site else None
-            return open_snapshot(self.workflow_source(source), sites=sites, netbox=self.netbox)
+            return open_snapshot(self.workflow_source(source), sites=sites, netbox=self.netbox,
+                                 progress=self.progress)
         return opener
 
     def uses_netbox(self, source: str | None) -> bool:

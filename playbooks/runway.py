@@ -125,10 +125,10 @@ class RunwayOptions:
     today: str | None = None
 
 
-def runway_inputs(app: App, options: RunwayOptions, *, progress: bool = False) -> RunwayInputs:
+def runway_inputs(app: App, options: RunwayOptions) -> RunwayInputs:
     settings = forecast_settings(app, options.horizon, options.warning, options.history_months)
     now = as_of(app, options.today)
-    loaded = capacity_snapshot(app, options.source, list(options.sites), progress=progress)
+    loaded = capacity_snapshot(app, options.source, list(options.sites))
     wanted = set(select_sites(loaded.snapshot.sites, options.sites)) if options.sites else None
     kind = options.source or app.default_source()
     history = gather_history(app, kind, options.history_from, options.requests_dir, loaded.snapshot, now,
@@ -136,19 +136,19 @@ def runway_inputs(app: App, options: RunwayOptions, *, progress: bool = False) -
     return RunwayInputs(loaded, app.policy, wanted, history, now, settings)
 
 
-def capacity_forecast(app: App, options: RunwayOptions, *, progress: bool = False) -> tuple[Forecast, Loaded]:
+def capacity_forecast(app: App, options: RunwayOptions) -> tuple[Forecast, Loaded]:
     """`colo capacity forecast`: the runway of every dimension, binding first."""
-    inputs = runway_inputs(app, options, progress=progress)
+    inputs = runway_inputs(app, options)
     result = build_forecast(inputs.loaded.snapshot, inputs.history, inputs.now, inputs.settings,
                             taken_at=inputs.taken_at, policy=inputs.policy, sites=inputs.sites)
     return result, inputs.loaded
 
 
-def capacity_whatif(app: App, options: RunwayOptions, scenario: Scenario, checks: list[tuple[str, Any]], *,
-                    progress: bool = False) -> tuple[WhatIf, RunwayInputs]:
+def capacity_whatif(app: App, options: RunwayOptions, scenario: Scenario,
+                    checks: list[tuple[str, Any]]) -> tuple[WhatIf, RunwayInputs]:
     """`colo capacity whatif`: the report and forecast with `scenario` applied, beside
     today's; `checks` are (name, read request file) to place as step 3 would."""
-    inputs = runway_inputs(app, options, progress=progress)
+    inputs = runway_inputs(app, options)
     snapshot = inputs.loaded.snapshot
     scenario.requests = [(name, checked.for_snapshot(snapshot)) for name, checked in checks]
     result = run_whatif(snapshot, inputs.history, inputs.now, inputs.settings, scenario, taken_at=inputs.taken_at,

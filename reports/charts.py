@@ -16,15 +16,12 @@ import io
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
-
-import matplotlib
-import numpy
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.dates import AutoDateLocator, DateFormatter
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from reports.i18n import Labels, dimension_label, display_unit, format_number
+
+if TYPE_CHECKING:  # for the hints only: matplotlib is imported where a chart is drawn
+    from matplotlib.figure import Figure
 
 STYLE = {
     "svg.hashsalt": "colo-capacity",
@@ -40,6 +37,10 @@ HISTORY, PROJECTION, WARNING, CAPACITY, TREND = "#4e79a7", "#f28e2b", "#b6992d",
 
 def runway_chart(row: dict[str, Any], L: Labels, lang: str, chart_id: str) -> str:
     """One dimension: its history, trend, projection with the band, and the thresholds."""
+    import matplotlib  # optional: 0.4 s to import, paid only by the commands that draw charts
+    from matplotlib.dates import AutoDateLocator, DateFormatter  # optional: as matplotlib
+    from matplotlib.figure import Figure  # optional: as matplotlib
+
     scale, unit = display_unit(row["unit"])
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(6.2, 2.7))
@@ -87,6 +88,11 @@ def rack_heatmap(racks: list[dict[str, Any]], L: Labels, lang: str, chart_id: st
         rows[r.get("location") or ""].append(r)
     if not rows:
         return None
+    import matplotlib  # optional: 0.4 s to import, paid only by the commands that draw charts
+    import numpy  # optional: with matplotlib
+    from matplotlib.colors import TwoSlopeNorm  # optional: as matplotlib
+    from matplotlib.figure import Figure  # optional: as matplotlib
+
     rooms = list(rows)
     cols = max(len(v) for v in rows.values())
     with matplotlib.rc_context(STYLE):

@@ -458,11 +458,14 @@ class ServerCPU:
         return ticks / self.hz, out
 
 
-def run_cli_report(url: str, token: str, site: str) -> tuple[float, int | None, int]:
-    """Wall time of `colo capacity report --source netbox --format json --site SITE --verbose`."""
+def run_cli_report(url: str, token: str, site: str, exports: bool = True) -> tuple[float, int | None, int]:
+    """Wall time of `colo capacity report --source netbox --format json --site SITE --verbose`;
+    without `exports`, as if NetBox had no export templates (the loader's GraphQL fallback)."""
     env = dict(os.environ, NETBOX_URL=url, NETBOX_TOKEN=token, PYTHONPATH=str(REPO))
     env.pop("COLO_CONFIG", None)
-    cmd = [sys.executable, "-c", "from colo_cli.main import cli; cli()", "capacity", "report",
+    fallback = ("import inventory.netbox.loader as L; L.load_snapshot.__kwdefaults__['use_export_templates'] = False; "
+                if not exports else "")
+    cmd = [sys.executable, "-c", fallback + "from colo_cli.main import cli; cli()", "capacity", "report",
            "--source", "netbox", "--format", "json", "--site", site, "--verbose"]
     t0 = time.perf_counter()
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -566,7 +569,8 @@ def fmt(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f} s (runs: {', '.join(f'{v:.2f}' for v in values)})"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> dict[str, list[float]]:
+    """Measures and prints; returns the runs of each figure (`cli`, `cli_gql`, `page`, ...)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--racks", type=int, default=500)
     p.add_argument("--devices", type=int, default=11000)
@@ -612,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     run_loader(url, token, args.site, exports=False)
     run_cli_report(url, token, args.site)
     page.get()
-    m: dict[str, list[float]] = {k: [] for k in ("cli", "cli_cpu", "page", "page_cpu", "exp", "exp_cpu",
+    m: dict[str, list[float]] = {k: [] for k in ("cli", "cli_cpu", "cli_gql", "page", "page_cpu", "exp", "exp_cpu",
                                                   "gql", "gql_cpu")}
     cli_requests = rack_rows = None
     gql_stats = stats
@@ -621,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
         c, (wall, cli_requests, rack_rows) = cpu.measure(lambda: run_cli_report(url, token, args.site))
         m["cli"].append(wall)
         m["cli_cpu"].append(c)
+        m["cli_gql"].append(run_cli_report(url, token, args.site, exports=False)[0])
         c, took = cpu.measure(page.get)
         m["page"].append(took)
         m["page_cpu"].append(c)
@@ -643,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  wall time (subprocess, Python start-up and the capacity maths included): {fmt(m['cli'])}; "
           f"{cli_requests} HTTP requests; {rack_rows} racks in the report")
     print(f"  NetBox server CPU: {fmt(m['cli_cpu'])}")
+    print(f"the same without export templates (the GraphQL fallback): wall {fmt(m['cli_gql'])}")
     print(f"the loader alone, in-process, with export templates: wall {fmt(m['exp'])}; "
           f"server CPU {fmt(m['exp_cpu'])}")
     for line in stats.lines():
@@ -665,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "faster" if ratio > 1 else "SLOWER"
     print(f"=> the full report took {statistics.median(m['cli']):.2f} s, NetBox's space-only page "
           f"{statistics.median(m['page']):.2f} s: the report is {ratio:.1f}x {verdict}")
-    return 0
+    return m
 
 
 def seeded_partially(url: str, token: str, site: str) -> bool:
@@ -685,4 +691,4 @@ def pristine_dump(state: Path, version: str) -> Path:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -171,8 +171,11 @@ DEVICE_ATTRIBUTES = ("name", "site", "device_type", "role", "rack", "position", 
 # two requests at a time (NetBox serves several workers; they lock only their own
 # device's counters, in order, so two requests cannot deadlock). Devices and VMs go one
 # request at a time (two concurrent bulk creates deadlock on their type's or cluster's
-# counter rows in PostgreSQL, seen on NetBox 4.7.3), and so do cables (each one
-# re-traces the power paths through its PDU).
+# counter rows in PostgreSQL, seen on NetBox 4.7.3). Cables go two requests at a time in
+# waves (snapshot_plan.py): the feed cables, then the cables on outlets of PDUs fed
+# straight from a feed, then those one PDU further down, ...: a cable's path is traced
+# through cables already committed, so the cable it runs through must land in an
+# earlier wave; within a wave each request writes only its own cables, ports and outlets.
 PARALLEL_WRITES = 2
 # A load reads each kind once with `read_fields` (`fields=` keeps NetBox from serialising
 # the rest): the key, the compared fields and, for feeds, outlets and ports, the cable.
@@ -218,7 +221,7 @@ POWER_PORT = Kind("power port", "dcim/power-ports", ("device", "name"),
 POWER_OUTLET = Kind("power outlet", "dcim/power-outlets", ("device", "name"),
                     ("device", "name", "power_port", "feed_leg"), parallel=PARALLEL_WRITES,
                     read_fields="id,device,name,power_port,feed_leg,cable")
-SNAPSHOT_CABLE = Kind("cable", "dcim/cables", chunk=50)  # matched by its terminations (writer.py)
+SNAPSHOT_CABLE = Kind("cable", "dcim/cables", chunk=50, parallel=PARALLEL_WRITES)  # matched by its terminations
 CIRCUIT = Kind("circuit", "circuits/circuits", ("provider", "cid"), ("cid", "provider", "type", "status", "commit_rate"),
                read_fields="id,cid,provider,type,status,commit_rate")
 CIRCUIT_TERMINATION = Kind("circuit termination", "circuits/circuit-terminations", ("circuit", "term_side"),

@@ -19,22 +19,22 @@ Reads (docs/netbox-loader.md has the queries and what each costs on NetBox 4.7):
 
 `available_power` of feeds comes from the export or GraphQL (REST lacks it). No cable or
 termination is read (inventory/netbox/assemble.py says why). Never one request per
-rack, device or port. Progress is a bar on stderr, only on a terminal.
+rack, device or port. Progress is reported as events (inventory/progress.py).
 """
 from __future__ import annotations
 
 import logging
 import math
-import sys
 import threading
 import time
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from inventory.errors import NetBoxHTTPError, SourceError
+from inventory.heap import building_long_lived
 from inventory.model import Snapshot
 from inventory.names import select_sites
 from inventory.netbox.assemble import assemble, site_models
@@ -43,6 +43,7 @@ from inventory.netbox.conventions import EXPORTS, ExportTemplate
 from inventory.netbox.queries import (
     BIG_READS, BIG_REST, SMALL_READS, BigRead, graphql_filters,
 )
+from inventory.progress import Progress
 
 __all__ = ["load_snapshot", "LoadStats"]
 
@@ -95,11 +96,10 @@ class LoadStats:
 
 # --------------------------------------------------------------------------- progress
 class _Progress:
-    """A one-line progress bar on stderr, only on a terminal."""
+    """Requests made out of requests planned, as `Progress` events ("Reading NetBox")."""
 
-    def __init__(self, enabled: bool, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = bool(enabled and hasattr(self.stream, "isatty") and self.stream.isatty())
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
         self.total = 0
         self.done = 0
         self._lock = threading.Lock()
@@ -115,18 +115,12 @@ class _Progress:
             self._draw()
 
     def _draw(self) -> None:
-        if not self.enabled or not self.total:
-            return
-        width = 30
-        filled = int(width * min(self.done, self.total) / self.total)
-        self.stream.write(f"\rReading NetBox [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{self.done}/{self.total} requests")
-        self.stream.flush()
+        if self.progress is not None and self.total:
+            self.progress("Reading NetBox", min(self.done, self.total - 1), self.total)
 
     def close(self) -> None:
-        if self.enabled and self.total:
-            self.stream.write("\r" + " " * 72 + "\r")
-            self.stream.flush()
+        if self.progress is not None and self.total:
+            self.progress("Reading NetBox", self.total, self.total)
 
 
 # --------------------------------------------------------------------------- reading
@@ -269,13 +263,12 @@ def _dedupe(rows: list[dict]) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- the load
-def load_snapshot(client: NetBoxClient, sites: list[str] | None = None, progress: bool = False, *,
+def load_snapshot(client: NetBoxClient, sites: list[str] | None = None, progress: Progress | None = None, *,
                   page_size: int = DEFAULT_PAGE_SIZE, workers: int = DEFAULT_WORKERS,
-                  stats: LoadStats | None = None, stream: TextIO | None = None,
-                  use_export_templates: bool = True) -> Snapshot:
+                  stats: LoadStats | None = None, use_export_templates: bool = True) -> Snapshot:
     """Read `sites` (slugs or names; None or empty = every site) into a Snapshot.
 
-    `progress` draws a bar on `stream` (stderr) when it is a terminal. `stats`, if
+    `progress` hears the requests made out of those planned. `stats`, if
     given, receives what each read cost. Problems in the data that the snapshot cannot
     hold (a UPS without a rated capacity, a link to an object outside the loaded sites)
     are left out and listed in `stats.warnings` (and logged as warnings).
@@ -283,7 +276,7 @@ def load_snapshot(client: NetBoxClient, sites: list[str] | None = None, progress
     t_start = time.perf_counter()
     stats = stats if stats is not None else LoadStats()
     requests_before = client.requests_made
-    bar = _Progress(progress, stream)
+    bar = _Progress(progress)
     try:
         snapshot = _load(client, sites, bar, stats, page_size, workers, use_export_templates)
     finally:
@@ -344,7 +337,8 @@ def _load(client: NetBoxClient, wanted: list[str] | None, bar: _Progress, stats:
         for d in rows["devices"]:
             if not d.get("site"):
                 d["site"] = {"id": reader.single_site}
-    return assemble(chosen, rows, stats.warnings.append)
+    with building_long_lived():  # a large site is millions of new objects (inventory/heap.py)
+        return assemble(chosen, rows, stats.warnings.append)
 
 
 def _paged_reads(reader: _Reader, pool: ThreadPoolExecutor, reads: list[BigRead]) -> dict[str, list[dict]]:

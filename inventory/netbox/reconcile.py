@@ -34,6 +34,7 @@ from inventory.netbox.client import describe_body
 from inventory.netbox.compare import compare, jsonable, same
 from inventory.netbox.kinds import WRITE_ONCE, Kind, Ref, Row
 from inventory.netbox.write_once import Echo, check_race, create_once, delete, silent
+from inventory.progress import Progress
 
 WRITE_TIMEOUT_S = 300.0  # gunicorn's usual worker timeout for NetBox
 RETRY_HINT = ("objects written before this step stay in NetBox; fix the cause and run the "
@@ -72,6 +73,9 @@ class Change:
     #: is missing): apply checks its rack for an overlap as after creating it
     recheck: bool = False
     replaces: tuple[int, ...] = ()  # a replace: the objects deleted before this one is created
+    #: bulk creations go in waves, in order: every request of a wave is answered before the
+    #: next wave starts (a cable whose path runs through another must find it committed)
+    wave: int = 0
 
     def line(self) -> str:
         sign = {"create": "+", "update": "~", "replace": "~", "delete": "-", "keep": "="}[self.action]
@@ -316,23 +320,37 @@ def apply(plan: Plan, client: Any, *, echo: Echo = silent, on_change: Callable[[
 
 
 def run(plan: Plan, client: Any, *, dry_run: bool = False, echo: Echo | None = None,
-        report_of: Callable[[list[Change], bool], Report] = Report.of) -> Report:
+        report_of: Callable[[list[Change], bool], Report] = Report.of, progress: Progress | None = None) -> Report:
     """A bulk plan as `colo netbox bootstrap` and `load` run it: printed (a dry run) or
     applied. `report_of` counts changes (the plan's; a refusal carries those applied
-    before it); `echo` hears a line per change."""
+    before it); `echo` hears a line per change; `progress` the changes written out of all
+    ("Writing into NetBox: cable")."""
     report = report_of(plan.changes, dry_run)
     if dry_run:
         for line in (line for t in report.types for line in t.lines) if echo else ():
             echo(f"  {line}")
         return report
     outcome = Outcome()
+    total = sum(1 for c in plan.changes if c.action != "keep")
+    written = 0
+
+    def on_change(change: Change) -> None:
+        nonlocal written
+        if echo:
+            echo(f"  {report.line(change)}")
+        if progress is not None:
+            written += 1
+            progress(f"Writing into NetBox: {change.kind}", min(written, total - 1), total)
+
     try:
-        apply(plan, client, outcome=outcome, on_change=(lambda c: echo(f"  {report.line(c)}")) if echo else None)
+        apply(plan, client, outcome=outcome, on_change=on_change)
     except NetBoxHTTPError as exc:
         exc.partial = report_of(outcome.done, False)
         raise
     for t in report.types:
         t.seconds = outcome.seconds.get(t.kind, 0.0)
+    if progress is not None and total:
+        progress("Writing into NetBox", total, total)
     return report
 
 
@@ -372,7 +390,7 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
 def _apply_bulk(client: Any, kind: Kind, group: list[Change], outcome: Outcome,
                 on_change: Callable[[Change], None]) -> None:
     """A kind's changes in bulk: deletions (and what replacements replace), then the
-    creations (`kind.parallel` requests at once), then the updates."""
+    creations wave by wave (`kind.parallel` requests at once), then the updates."""
     gone = [(c.object_id, c.label) for c in group if c.action == "delete"]
     gone += [(old, f"{kind.name} {old}") for c in group if c.action == "replace" for old in c.replaces]
     for batch in _chunks(gone, kind.chunk):
@@ -392,13 +410,15 @@ def _apply_bulk(client: Any, kind: Kind, group: list[Change], outcome: Outcome,
             outcome.record(c, created=row["id"])
             on_change(c)
 
-    batches = _chunks([c for c in group if c.action in ("create", "replace")], kind.chunk)
-    if kind.parallel > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=kind.parallel) as pool:
-            list(pool.map(create, batches))
-    else:
-        for batch in batches:
-            create(batch)
+    made = [c for c in group if c.action in ("create", "replace")]
+    for wave in sorted({c.wave for c in made}):
+        batches = _chunks([c for c in made if c.wave == wave], kind.chunk)
+        if kind.parallel > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(max_workers=kind.parallel) as pool:
+                list(pool.map(create, batches))
+        else:
+            for batch in batches:
+                create(batch)
     for batch in _chunks([c for c in group if c.action == "update"], kind.chunk):
         payload = [{"id": c.object_id, **jsonable(outcome.resolve(c.payload))} for c in batch]
         _send(client, "PATCH", kind, payload, [c.label for c in batch], outcome)

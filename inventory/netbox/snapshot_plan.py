@@ -398,8 +398,12 @@ class _SnapshotPlanner:
                 ports_of_cable[cab].add(pid)
         port_label = {v: f"{k[0]}/{k[1]}" for k, v in port_id.items()}
         replaced: set[int] = set()
-        # feed cables first: a server's path through a PDU is then complete when its own cable lands
-        for (a_type, a_id), (a_label, plist) in sorted(want.items(), key=lambda kv: kv[0][0] != "dcim.powerfeed"):
+        # feed cables first, then down the PDU chains (`wave`): a server's path through a
+        # PDU is then complete when its own cable lands
+        depth = _pdu_depths(self.s)
+        wave_of = {("dcim.poweroutlet", outlet_id[(d.key, o.name)]): 1 + depth[d.key] for d in self.s.devices
+                   for o in d.power_outlets}
+        for (a_type, a_id), (a_label, plist) in sorted(want.items(), key=lambda kv: wave_of.get(kv[0], 0)):
             label = f"{a_label} -> {', '.join(port_label[p] for p in plist)}"
             cable = cable_of[a_type].get(a_id) if isinstance(a_id, int) else None
             if cable is not None and ports_of_cable.get(cable) == set(plist) and all(
@@ -412,7 +416,8 @@ class _SnapshotPlanner:
                        "b_terminations": [{"object_type": "dcim.powerport", "object_id": p} for p in plist],
                        "status": "connected"}
             self.plan.add(Change(kind.name, "replace" if stale else "create", label, kind.endpoint, payload,
-                                 replaces=tuple(sorted(stale - replaced))))
+                                 replaces=tuple(sorted(stale - replaced)),
+                                 wave=wave_of.get((a_type, a_id), 0)))
             replaced |= stale
 
     # -- circuits and VMs ---------------------------------------------------------
@@ -454,3 +459,22 @@ def plan_snapshot(client: NetBoxClient, snapshot: Snapshot, conventions: Plan) -
         return planner.run()
     finally:
         planner.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pdu_depths(snapshot: Snapshot) -> dict[str, int]:
+    """Per device, the most PDUs between it and a feed (0: every inlet on a feed or none
+    cabled; a loop of PDUs, which NetBox cannot hold anyway, counts as 0)."""
+    upstream: dict[str, set[str]] = defaultdict(set)
+    for d in snapshot.devices:
+        for p in d.power_ports:
+            if p.outlet is not None:
+                upstream[d.key].add(p.outlet.device)
+    depth: dict[str, int] = {}
+
+    def of(device: str, path: frozenset[str]) -> int:
+        if device not in depth:
+            above = [of(u, path | {u}) + 1 for u in upstream.get(device, ()) if u not in path]
+            depth[device] = max(above, default=0)
+        return depth[device]
+
+    return {d.key: of(d.key, frozenset({d.key})) for d in snapshot.devices}

@@ -21,7 +21,8 @@ from inventory.netbox.snapshot_plan import plan_snapshot
 
 
 def load_snapshot_into_netbox(client: NetBoxClient, snapshot: Snapshot, *, dry_run: bool = False,
-                              echo: Echo | None = None, verbose: bool = False) -> Report:
+                              echo: Echo | None = None, verbose: bool = False,
+                              progress: Progress | None = None) -> Report:
     """Write a snapshot into NetBox idempotently; a second run reports 0 changes.
 
     Sites (by slug), locations, tenant groups and tenants (slug), rack roles, racks
@@ -37,6 +38,7 @@ def load_snapshot_into_netbox(client: NetBoxClient, snapshot: Snapshot, *, dry_r
 
     The conventions (bootstrap) come first in the same plan. The whole snapshot is
     checked before the first write; a dry run prints the plan and writes nothing.
+    `progress` hears the changes written out of those planned.
     """
     started, before = time.monotonic(), client.requests_made
     cfs = client.get_all("extras/custom-fields", {"fields": "name,object_types"})
@@ -48,7 +50,7 @@ def load_snapshot_into_netbox(client: NetBoxClient, snapshot: Snapshot, *, dry_r
         plan = plan_snapshot(client, snapshot, conventions)
         whole = Plan("load", conventions.changes + plan.changes, bulk=True, kinds={**conventions.kinds, **plan.kinds})
         return run(whole, client, dry_run=dry_run, echo=echo if verbose else None,
-                   report_of=lambda changes, dry: _load_report(conventions, plan, changes, dry))
+                   report_of=lambda changes, dry: _load_report(conventions, plan, changes, dry), progress=progress)
 
     report = retry_on_concurrent_change(attempt, echo)
     report.requests = client.requests_made - before

@@ -457,6 +457,72 @@ def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> N
     assert not {"device", "power port", "cable"} & set(written)
 
 
+@responses.activate
+def test_a_load_reports_its_writes_as_progress_events() -> None:
+    import re
+
+    from inventory.netbox.writer import load_snapshot_into_netbox
+    from tests.integration.test_bootstrap_and_load import small_dc
+
+    ids = iter(range(1, 10_000))
+
+    def created(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        return 201, {}, json.dumps([{**o, "id": next(ids)} for o in json.loads(request.body or "[]")])
+
+    responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
+    responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
+    responses.add_callback(responses.POST, re.compile(URL + r"/api/.*"), callback=created)
+    events: list[tuple[str, int, int]] = []
+    report = load_snapshot_into_netbox(make_client(), small_dc("g1"), progress=lambda *event: events.append(event))
+    total = sum(t.created + t.updated for t in report.types)
+    assert events[-1] == ("Writing into NetBox", total, total)
+    assert {what for what, _, _ in events[:-1]} >= {"Writing into NetBox: device", "Writing into NetBox: cable"}
+    assert [done for _, done, _ in events] == sorted(done for _, done, _ in events)
+
+
+@responses.activate
+def test_cables_are_written_in_waves_down_the_pdu_chain() -> None:
+    """feed -> PDU1 -> PDU2 -> server: NetBox traces a cable's power path through the cables
+    committed before it, so the feed's cable is written first, then the cables on PDU1's
+    outlets, then those on PDU2's, each wave in requests of its own (within a wave, two
+    requests at a time)."""
+    import re
+
+    from inventory.netbox.writer import load_snapshot_into_netbox
+    from tests.support.power_data import ab_feeds, pdu, port, server, snap
+
+    snapshot = snap([
+        pdu("PDU1", {"in": port("in", feed="R1-A")}, {"o1": "in", "o2": "in"}),
+        pdu("PDU2", {"in": port("in", outlet=("PDU1", "o1"))}, {"o1": "in"}),
+        server("srv", port("psu1", outlet=("PDU2", "o1"), alloc=100), port("psu2", outlet=("PDU1", "o2"), alloc=100),
+               position=10),
+    ], ab_feeds())
+    ids = iter(range(1, 10_000))
+    device_name: dict[int, str] = {}
+    outlet_device: dict[int, str] = {}
+    cable_requests: list[list[str]] = []  # per cable request: the device of each cable's A side outlet, or "feed"
+
+    def created(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        rows = [{**o, "id": next(ids)} for o in json.loads(request.body or "[]")]
+        path = request.path_url
+        for row in rows:
+            if path.startswith("/api/dcim/devices/"):
+                device_name[row["id"]] = row["name"]
+            elif path.startswith("/api/dcim/power-outlets/"):
+                outlet_device[row["id"]] = device_name[row["device"]]
+        if path.startswith("/api/dcim/cables/"):
+            cable_requests.append([
+                "feed" if a["object_type"] == "dcim.powerfeed" else outlet_device[a["object_id"]]
+                for a in (row["a_terminations"][0] for row in rows)])
+        return 201, {}, json.dumps(rows)
+
+    responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
+    responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
+    responses.add_callback(responses.POST, re.compile(URL + r"/api/.*"), callback=created)
+    load_snapshot_into_netbox(make_client(), snapshot)
+    assert cable_requests == [["feed"], ["PDU1", "PDU1"], ["PDU2"]]
+
+
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
     from inventory.netbox.snapshot_checks import validate_for_netbox
     from tests.integration.test_bootstrap_and_load import small_dc

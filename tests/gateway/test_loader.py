@@ -456,21 +456,15 @@ def test_what_the_snapshot_cannot_hold_is_left_out_with_a_warning(rsps: Any, cap
     assert "rated_va is missing" in caplog.text
 
 
-class TTY(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_only_on_a_terminal_and_only_when_asked(rsps: Any) -> None:
+def test_progress_is_reported_as_requests_made_out_of_planned(rsps: Any) -> None:
+    """The loader reports events; the command line draws them (colo_cli/progress.py)."""
     FakeNetBox(small_dc(), [SITE]).install(rsps)
-    tty, pipe = TTY(), io.StringIO()
-    load_snapshot(client(), ["dc-kaltim"], progress=True, stream=tty)
-    load_snapshot(client(), ["dc-kaltim"], progress=True, stream=pipe)
-    quiet = TTY()
-    load_snapshot(client(), ["dc-kaltim"], progress=False, stream=quiet)
-    assert "Reading NetBox [" in tty.getvalue() and "12/12 requests" in tty.getvalue()
-    assert pipe.getvalue() == "" and quiet.getvalue() == ""
-    assert TOKEN not in tty.getvalue()
+    events: list[tuple[str, int, int]] = []
+    load_snapshot(client(), ["dc-kaltim"], progress=lambda *event: events.append(event))
+    assert events[-1] == ("Reading NetBox", 12, 12)
+    assert all(what == "Reading NetBox" and 0 <= done < total for what, done, total in events[:-1])
+    assert [done for _, done, _ in events] == sorted(done for _, done, _ in events)
+    assert TOKEN not in repr(events)
 
 
 def test_small_lists_longer_than_the_granted_page_are_read_to_the_end(rsps: Any) -> None:

@@ -72,14 +72,14 @@ def test_a_step_reads_its_configuration_file_once(approved: dict[str, Path], mon
     config.write_text(config.read_text(encoding="utf-8") + "documents:\n  auto: true\n  format: html\n",
                       encoding="utf-8")
     reads: list[Path] = []
-    real_read_text = inventory.files.read_text
+    real_read_bytes = inventory.files.read_bytes  # every input file is read through it
 
-    def counting(path: Path, *args: object, **kwargs: object) -> str:
+    def counting(path: Path, *args: object, **kwargs: object) -> bytes:
         if Path(path) == config:
             reads.append(Path(path))
-        return real_read_text(path, *args, **kwargs)  # type: ignore[arg-type]
+        return real_read_bytes(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(inventory.files, "read_text", counting)
+    monkeypatch.setattr(inventory.files, "read_bytes", counting)
     rid = "REQ-2026-0001"
     out = colo("request", "advance", rid, "6", "--config", str(config), "--by", "Admin TIK",
                "--at", "2026-11-30T08:50").output
