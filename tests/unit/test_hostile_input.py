@@ -211,6 +211,7 @@ CASES += [
 
 # --- snapshots ----------------------------------------------------------------------------
 
+UPS = "name: UPS-1, site: dc-kaltim, rated_va: 10000"
 SNAPSHOT_CONTENT = {
     "cp1252": (CP1252, ("dc.yaml", "offset")),
     "utf-16-without-bom": (UTF16_NO_BOM, ("dc.yaml", "offset")),
@@ -243,6 +244,19 @@ SNAPSHOT_CONTENT = {
                              "{name: host-01, device_type: hpe-dl380, site: dc-kaltim, parent: old-01}")
                     .encode("utf-8"), ("dc.yaml", "parent", "loop")),
     "negative-commitment": (_replace("draw_va: 100", "draw_va: -500"), ("dc.yaml", "draw_va")),
+    # the engineering inputs of issue 12
+    "power-factor-above-one": (_replace("model: DL380, u_height: 2", "model: DL380, u_height: 2, power_factor: 1.5"),
+                               ("dc.yaml", "device_types[0]", "power_factor")),
+    "feed-phase-unknown": (_replace("rack: R01, type: primary", "rack: R01, type: primary, phase: two-phase"),
+                           ("dc.yaml", "power_feeds[0]", "phase")),
+    "rack-cooling-negative": (_replace("role: colocation}", "role: colocation, cooling_kw: -1}"),
+                              ("dc.yaml", "racks[0]", "cooling_kw")),
+    "ups-watts-above-va": (_append(f"ups:\n  - {{{UPS}, rated_w: 20000}}\n"), ("dc.yaml", "UPS-1", "rated_w")),
+    "ups-recharge-above-100": (_append(f"ups:\n  - {{{UPS}, recharge_pct: 150}}\n"), ("dc.yaml", "recharge_pct")),
+    "genset-cooling-factor-inf": (_append("gensets:\n  - {name: G-1, site: dc-kaltim, rated_va: 10000, "
+                                          "cooling_factor: .inf}\n"), ("dc.yaml", "cooling_factor", "finite")),
+    "uplink-port-speed-zero": (_replace("commit_kbps: 1000000}", "commit_kbps: 1000000, port_kbps: 0}"),
+                               ("dc.yaml", "port_kbps")),
 }
 READERS_OF_SNAPSHOT = {
     "capacity-report": ("capacity", "report", "--source", "dc.yaml"),
