@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import yaml
 from yaml.events import (
-    AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+    DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
     SequenceEndEvent, SequenceStartEvent, StreamEndEvent, StreamStartEvent,
 )
 from yaml.nodes import ScalarNode

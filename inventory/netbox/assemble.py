@@ -30,8 +30,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from inventory.errors import SourceError
+from inventory.netbox.conventions import GENSET_ROLE, UPS_ROLE
 from inventory.netbox.custom_values import (
-    GENSET_ROLE, HOST_CORE_FIELDS, HOST_FIELDS, SOURCE_FIELDS, UPS_ROLE, bounded, fraction, host_capacity_of, number,
+    HOST_CORE_FIELDS, HOST_FIELDS, SOURCE_FIELDS, bounded, fraction, host_capacity_of, number,
     power_source, vm_bandwidth,
 )
 from inventory.netbox.conventions import UPLINK_CIRCUIT_TYPE, VM_DISK_MB_PER_GB

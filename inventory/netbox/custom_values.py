@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from inventory.model import UPS, Genset, HostCapacity
-from inventory.netbox.conventions import GENSET_ROLE, UPS_ROLE
+from inventory.netbox.conventions import UPS_ROLE
 
 #: custom fields the loader turns into UPS/genset/cluster-host attributes (not kept on devices)
 SOURCE_FIELDS = ("rated_va", "derating", "efficiency", "genset", "redundancy_group", "other_loads_va",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from inventory.model import Snapshot
+from inventory.progress import Progress
 from inventory.netbox.bootstrap import plan_bootstrap
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.conventions import convention_custom_fields

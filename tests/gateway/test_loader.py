@@ -6,7 +6,6 @@ carries the granted page size, GraphQL lists capped at MAX_PAGE_SIZE.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from typing import Any

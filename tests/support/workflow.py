@@ -12,16 +12,20 @@ from playbooks.requests import RequestFile
 from tests.support.request_data import DC, DRAFT_3U
 
 
-def workflow_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """A requests folder, the file data centre `DC` as the capacity source, e-mail off,
-    the clock at 2026-12-31 12:00 WITA; COLO_CONFIG names the configuration."""
+SMTP_OFF = "    enabled: false\n"
+
+
+def workflow_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: str = SMTP_OFF) -> dict[str, Path]:
+    """A requests folder, the file data centre `DC` as the capacity source, e-mail off
+    (or `smtp`: the lines of the `workflow.smtp` block), the clock at 2026-12-31 12:00
+    WITA; COLO_CONFIG names the configuration."""
     (tmp_path / "dc.yaml").write_text(DC, encoding="utf-8")
     config = tmp_path / "colo.yaml"
     config.write_text(
         "workflow:\n"
         f"  requests_dir: {tmp_path / 'requests'}\n"
         f"  capacity_source: {tmp_path / 'dc.yaml'}\n"
-        "  smtp:\n    enabled: false\n",
+        f"  smtp:\n{smtp}",
         encoding="utf-8")
     monkeypatch.setenv("COLO_CONFIG", str(config))
     monkeypatch.delenv("COLO_REQUESTS_DIR", raising=False)

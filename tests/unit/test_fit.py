@@ -15,7 +15,6 @@ from capacity.engine import compute_capacity
 from capacity.fit import check_fit
 from capacity.fit_request import CapacityRequest, HostingRequest, ServerRequest, load_request
 from capacity.fit_result import FitReport
-from capacity.policy import Policy
 from inventory.errors import InputError
 from reports.fit_text import format_fit_report
 from inventory.model import Cluster, ClusterHost, HostCapacity, RackReservation, Snapshot, VirtualMachine

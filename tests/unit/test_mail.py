@@ -15,8 +15,7 @@ from inventory.errors import ColoError
 from playbooks.config import SmtpConfig
 from playbooks.mail import Mail, send_mail
 
-from tests.support.request_data import DC
-from tests.support.workflow import load, new, step
+from tests.support.workflow import load, new, step, workflow_folder
 from tests.support.smtp import Collect, PASSWORD, free_port
 
 
@@ -89,24 +88,11 @@ def test_starttls_with_a_private_ca(tmp_path: Path) -> None:
 @pytest.fixture
 def mail_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: tuple[Collect, int]) -> dict[str, Any]:
     handler, port = smtp
-    (tmp_path / "dc.yaml").write_text(DC, encoding="utf-8")
-    config = tmp_path / "colo.yaml"
-    config.write_text(
-        "workflow:\n"
-        f"  requests_dir: {tmp_path / 'requests'}\n"
-        f"  capacity_source: {tmp_path / 'dc.yaml'}\n"
-        "  smtp:\n"
-        "    host: 127.0.0.1\n"
-        f"    port: {port}\n"
-        "    sender: datacenter@kaltimprov.go.id\n"
-        "    head_of_division: kabid.tik@kaltimprov.go.id\n",
-        encoding="utf-8")
-    monkeypatch.setenv("COLO_CONFIG", str(config))
-    monkeypatch.delenv("COLO_REQUESTS_DIR", raising=False)
-    monkeypatch.delenv("NETBOX_URL", raising=False)
-    monkeypatch.setenv("COLO_NOW", "2026-12-31T12:00:00+08:00")
-    return {"root": tmp_path, "requests": tmp_path / "requests", "dc": tmp_path / "dc.yaml",
-            "config": config, "handler": handler}
+    block = ("    host: 127.0.0.1\n"
+             f"    port: {port}\n"
+             "    sender: datacenter@kaltimprov.go.id\n"
+             "    head_of_division: kabid.tik@kaltimprov.go.id\n")
+    return {**workflow_folder(tmp_path, monkeypatch, smtp=block), "handler": handler}
 
 
 def test_steps_6_and_9_send_the_notices(mail_env: dict[str, Any]) -> None:

@@ -28,7 +28,6 @@ from inventory.model import (
     Genset,
     HostCapacity,
     Location,
-    PowerFeed,
     PowerOutlet,
     PowerPanel,
     Rack,
