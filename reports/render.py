@@ -11,7 +11,10 @@ The contracts themselves are in reports/contracts.py.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -223,7 +226,26 @@ def html_to_pdf(html: str) -> bytes:
         raise InputError("PDF output needs WeasyPrint: pip install 'colo-kaltim[pdf]' "
                          "(or use --format html)") from None
     fetcher = _offline_fetcher(weasyprint)
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    with _fixed_font_timestamp():
+        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+
+
+@contextmanager
+def _fixed_font_timestamp() -> Iterator[None]:
+    """Embedded font subsets carry a 'modified' time: fontTools (WeasyPrint's subsetter
+    when HarfBuzz-subset is missing) stamps the current second unless SOURCE_DATE_EPOCH
+    is set, so the same document rendered a second later had other bytes and its
+    recorded checksum could not be reproduced. The stamp is fixed for the rendering and
+    the environment restored after; a SOURCE_DATE_EPOCH the caller set is kept."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if before is not None:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def _offline_fetcher(weasyprint: Any) -> Any:
