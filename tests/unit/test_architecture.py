@@ -42,6 +42,8 @@ ENVIRONMENT_READERS = {
     "playbooks/config.py": "the SMTP password, read at the moment of sending so that no object holds it",
     "inventory/netbox/settings.py": "settings_from_env_and_file: NetBox settings for a caller with no "
                                     "composition root (scripts, tests)",
+    "reports/render.py": "reads no setting: pins SOURCE_DATE_EPOCH while WeasyPrint writes a PDF, because "
+                         "fontTools stamps font subsets with the clock (same document, same bytes)",
 }
 
 
