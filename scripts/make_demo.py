@@ -88,6 +88,8 @@ KINDS: dict[str, Kind] = {
     "r650": Kind("Dell", "PowerEdge R650", 1, weight_kg=21.0, alloc_w=150, max_w=550),
     "r750": Kind("Dell", "PowerEdge R750", 2, weight_kg=28.0, alloc_w=210, max_w=700),
     "r760": Kind("Dell", "PowerEdge R760", 2, weight_kg=29.0, alloc_w=240, max_w=800),
+    # GPU analytics for CCTV: 1,400 W PSUs
+    "r760xa": Kind("Dell", "PowerEdge R760xa", 2, weight_kg=32.0, alloc_w=900, max_w=1400),
     "me5024": Kind("Dell", "PowerVault ME5024", 2, weight_kg=30.0, alloc_w=260, max_w=580,
                    role="storage"),
     "dl360g10": Kind("HPE", "ProLiant DL360 Gen10", 1, weight_kg=16.3, alloc_w=130, max_w=400,
@@ -283,7 +285,7 @@ class RackCtx:
     next_outlet: dict[str, int] = field(default_factory=dict)  # side -> next outlet number
     legs: dict[str, list[int]] = field(default_factory=dict)  # 3-phase side -> outlets/leg
     leg_load: dict[str, dict[str, int]] = field(default_factory=dict)
-    first_bank: set[str] = field(default_factory=set)  # 3-phase sides cabled on leg A only
+    banks: dict[str, str] = field(default_factory=dict)  # 3-phase side -> legs its servers use
 
 
 class DemoBuilder:
@@ -360,8 +362,9 @@ class DemoBuilder:
              three_phase: dict[str, str] | None = None, panels: tuple[str, str] | None = None,
              cooling_kw: float | None = None) -> RackCtx:
         """`three_phase`: side -> how its PDU's outlets are cabled: "balanced" (the least
-        loaded leg), "first-bank" (all on leg A, an unbalanced installation) or
-        "unrecorded" (outlets without a feed_leg in NetBox)."""
+        loaded leg), "first-bank" (all on leg A, an unbalanced installation), "two-bank"
+        (the least loaded of legs A and B; leg C's bank unused) or "unrecorded" (outlets
+        without a feed_leg in NetBox)."""
         three_phase = three_phase or {}
         self.racks.append(Rack(
             name=name, site=site, location=location, u_height=u_height, desc_units=desc_units,
@@ -402,8 +405,7 @@ class DemoBuilder:
                     per_leg = PDU_OUTLETS // 3
                     ctx.legs[side] = [1, 1 + per_leg, 1 + 2 * per_leg]
                     ctx.leg_load[side] = {"A": 0, "B": 0, "C": 0}
-                    if three_phase[side] == "first-bank":
-                        ctx.first_bank.add(side)
+                    ctx.banks[side] = {"first-bank": "A", "two-bank": "AB"}.get(three_phase[side], "ABC")
         return ctx
 
     def kind(self, alias: str) -> Kind:
@@ -424,7 +426,7 @@ class DemoBuilder:
         pdu = ctx.pdus[side]
         if side in ctx.legs:  # three-phase PDU: least-loaded leg keeps the phases balanced
             loads = ctx.leg_load[side]
-            leg = "A" if side in ctx.first_bank else min("ABC", key=lambda x: (loads[x], x))
+            leg = min(ctx.banks[side], key=lambda x: (loads[x], x))
             i = "ABC".index(leg)
             n = ctx.legs[side][i]
             ctx.legs[side][i] += 1
@@ -667,12 +669,14 @@ RACK_CONTENTS: list[tuple[str, float, list[tuple], dict[str, Any]]] = [
         S("bapenda-pkb-app-05", "r650", "bapenda", "pkb"),
     ], {"descending": True}),
     # Dedicated to Dishub's CCTV recording since 2026 (two older servers of other agencies
-    # stay); three-phase, every A-side PSU on leg A, on its own UPS pair.
+    # stay); three-phase, every A-side PSU on leg A, on its own UPS pair. The recorders
+    # now run GPU analytics: leg A carries more than its third (a leg_overload finding).
+    # The B PDU uses only its A and B banks: fine today, over a third on failover.
     ("R2-07", 3, [
         S("inspektorat-arsip-01", "dl380g10", "inspektorat", "arsip-inspektorat"),
         S("setwan-eparlemen-02", "r650", "setwan", "eparlemen", gap=1),
-        S("dishub-cctv-rec-01", "r760", "dishub", "cctv", alloc_w=800),
-        S("dishub-cctv-rec-02", "r760", "dishub", "cctv", alloc_w=800),
+        S("dishub-cctv-rec-01", "r760xa", "dishub", "cctv", alloc_w=1300),
+        S("dishub-cctv-rec-02", "r760xa", "dishub", "cctv", alloc_w=1300),
     ], {}),
     ("DRC-01", 2, [
         S("bpkad-simda-dr-01", "dl380g10", "bpkad", "simda-dr"),
@@ -715,9 +719,10 @@ def build_demo(seed: int = SEED) -> Snapshot:
     b.device(net, "lb-02", "bigip", 28, tenant="diskominfo")
     racks["R1-01"] = net
 
-    # Diskominfo's internal rack: hosting cluster, SAN, blade chassis on a 3-phase A feed.
+    # Diskominfo's internal rack: hosting cluster, SAN, blade chassis on three-phase feeds;
+    # the B PDU's outlets were never given a feed leg in NetBox.
     internal = b.rack("R1-02", ROOM1, role="internal", u_height=47, tenant="diskominfo",
-                      max_weight_kg=1360, three_phase={"A": "balanced"})
+                      max_weight_kg=1360, three_phase={"A": "balanced", "B": "unrecorded"})
     b.device(internal, "pp-r1-02-1", "patch24", 47, "front")
     b.device(internal, "pp-r1-02-2", "patch24", 46, "front")
     b.device(internal, "sw-r1-02-a", "s5731", 47, "rear", tenant="diskominfo")
@@ -737,7 +742,7 @@ def build_demo(seed: int = SEED) -> Snapshot:
         "R2-01": {}, "R2-02": {}, "R2-03": {"power": "direct"}, "R2-04": {},
         "R2-05": {"desc_units": True},
         "R2-07": {"amperage": 16, "tenant": "dishub", "panels": ("PP-A-R2X", "PP-B-R2X"),
-                  "three_phase": {"A": "first-bank", "B": "unrecorded"}},
+                  "three_phase": {"A": "first-bank", "B": "two-bank"}},
         "DRC-01": {"site": DRC, "power": "direct", "amperage": 16, "max_weight_kg": None},
     }
     contents = {name: (start, items, kw) for name, start, items, kw in RACK_CONTENTS}

@@ -197,15 +197,18 @@ def _legs_used(demo, pdu):
 def test_three_phase_feeds_balanced_unbalanced_and_unrecorded(demo):
     three = [f for f in demo.power_feeds if f.phase == "three-phase"]
     assert [(f.key, f.voltage, f.amperage, f.rack) for f in three] == [
-        ("R1-02-A", 400, 32, "R1-02"), ("R2-07-A", 400, 16, "R2-07"), ("R2-07-B", 400, 16, "R2-07")]
+        ("R1-02-A", 400, 32, "R1-02"), ("R1-02-B", 400, 32, "R1-02"), ("R2-07-A", 400, 16, "R2-07"),
+        ("R2-07-B", 400, 16, "R2-07")]
     assert _available_va(three[0]) == 17736  # 400 V x 32 A x 0.8 x 1.732
-    assert _available_va(three[1]) == 8868  # 400 V x 16 A x 0.8 x 1.732
+    assert _available_va(three[2]) == 8868  # 400 V x 16 A x 0.8 x 1.732
     # the blade chassis rack: outlets on legs A/B/C, its devices spread over all three
     assert {o.feed_leg for o in _pdu_on(demo, "R1-02-A").power_outlets} == {"A", "B", "C"}
     assert _legs_used(demo, _pdu_on(demo, "R1-02-A")) == {"A", "B", "C"}
-    # R2-07's A side: every PSU on the first bank (leg A); its B side records no legs
+    # ... and its B side records no legs
+    assert {o.feed_leg for o in _pdu_on(demo, "R1-02-B").power_outlets} == {None}
+    # R2-07's A side: every PSU on the first bank (leg A); its B side on the A and B banks
     assert _legs_used(demo, _pdu_on(demo, "R2-07-A")) == {"A"}
-    assert {o.feed_leg for o in _pdu_on(demo, "R2-07-B").power_outlets} == {None}
+    assert _legs_used(demo, _pdu_on(demo, "R2-07-B")) == {"A", "B"}
 
 
 def test_every_open_rack_has_an_a_and_a_b_feed_from_the_two_ups(demo):

@@ -12,7 +12,7 @@ from colo_cli.main import cli
 from tests.support.workflow import load, new, step
 
 NEW_FINDINGS = ("ab_same_ups", "ups_group_single_genset", "ups_pair_without_group", "bandwidth_failover_short",
-                "leg_imbalance", "leg_failover_unsafe", "no_feed_leg", "cooling_overload", "cooling_failover_unsafe")
+                "leg_overload", "leg_imbalance", "leg_failover_unsafe", "no_feed_leg", "cooling_overload", "cooling_failover_unsafe")
 SECTIONS = ("Racks: power in W and VA, one side failed", "Three-phase feeds per leg", "Cooling", "Uplinks",
             "Hosting: the largest VM and shared storage")
 
@@ -25,8 +25,8 @@ def test_make_demo_prints_every_new_section_and_finding() -> None:
     for kind in NEW_FINDINGS:
         assert f" {kind} " in findings, kind
     # the headline: what one side gives, never A and B twice; heat against cooling
-    assert ("  power 51,212 VA of 103,076 VA usable with one side failed (218,000 VA installed on A and B); "
-            "heat 48,400 W of 80,000 W of cooling") in out
+    assert ("  power 53,522 VA of 114,924 VA usable with one side failed (229,848 VA installed on A and B); "
+            "heat 50,595 W of 80,000 W of cooling") in out
     assert "its A feed DRC-01-A and B feed DRC-01-B both hang from UPS UPS-DRC" in findings
     assert "2,520 Mbps allocated against 1,000 Mbps left when uplink TELKOM-ASTINET-SMD-01" in findings
 
