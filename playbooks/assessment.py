@@ -35,7 +35,7 @@ def with_commitments(app: App, snapshot: Snapshot) -> Snapshot:
     except ColoError as exc:
         app.notify(f"warning: workflow configuration not read ({exc}); no commitments counted")
         return snapshot
-    return apply_commitments(snapshot, folder, config=workflow)
+    return apply_commitments(snapshot, folder, now=app.clock.now(), config=workflow)
 
 
 def capacity_snapshot(app: App, source: str | None, sites: list[str]) -> Loaded:

@@ -10,6 +10,7 @@ file records.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,11 @@ def resolve_tenant(data: dict[str, Any], req: Request, snapshot: Snapshot) -> No
 
 
 def run_fit(req: Request, open_snapshot: SnapshotOpener, requests_dir: Path,
-            config: WorkflowConfig, policy: Policy) -> tuple[FitReport, Snapshot, str]:
-    """(FitReport, snapshot, source text) for a request against the current state."""
+            config: WorkflowConfig, policy: Policy, now: datetime) -> tuple[FitReport, Snapshot, str]:
+    """(FitReport, snapshot, source text) for a request against the state at `now` (the
+    step's moment: which approvals have lapsed by then is judged on the same clock)."""
     loaded = open_snapshot()
-    snapshot = apply_commitments(loaded.snapshot, requests_dir, config=config)
+    snapshot = apply_commitments(loaded.snapshot, requests_dir, now=now, config=config)
     # the request's own NetBox reservations (an approval run whose answer was lost made
     # them) hold its units for it, not against it: step 5 run again keeps its placement
     own = reservation_descriptions(req)

@@ -50,7 +50,7 @@ def capacity_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
     """Step 3: the capacity check, its report kept beside the request; no room rejects."""
     def effect(ctx: StepContext) -> None:
         req = ctx.file.request
-        report, snapshot, source = run_fit(req, open_snapshot, ctx.store.root, config, policy)
+        report, snapshot, source = run_fit(req, open_snapshot, ctx.store.root, config, policy, ctx.transition.at)
         folder = ctx.store.documents_for(req.id)
         report_path = folder / "capacity-check.json"
         write_atomic(report_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False,
@@ -87,7 +87,7 @@ def approval_effect(open_snapshot: SnapshotOpener, config: WorkflowConfig, polic
         req = ctx.file.request
         if req.capacity_check is None or not req.capacity_check.fits:
             raise InputError(f"{req.id}: no positive capacity check recorded; run step 3 first")
-        report, snapshot, _ = run_fit(req, open_snapshot, ctx.store.root, config, policy)
+        report, snapshot, _ = run_fit(req, open_snapshot, ctx.store.root, config, policy, ctx.transition.at)
         if not report.fits:
             reasons = "; ".join(fit_reasons(report)) or "see the capacity check"
             raise ColoError(

@@ -93,3 +93,21 @@ def test_a_malformed_colo_now_is_refused_naming_it(approved: dict[str, Path], mo
     assert result.exit_code == 2
     assert result.output == ("Error: COLO_NOW 'yesterday' is not an ISO date/time "
                              "(e.g. 2026-11-30T09:15:00+08:00)\n")
+
+
+def test_the_capacity_report_judges_lapse_on_the_commands_clock(
+        approved: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # an approval holds capacity for `lapse_working_days`; whether it has lapsed is judged
+    # at COLO_NOW like every other date of the run, not at the machine's clock (which
+    # made a pinned demo's commitments vanish as the real calendar moved on)
+    config = approved["config"]
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "workflow:\n", "workflow:\n  lapse_working_days: 1\n"), encoding="utf-8")
+
+    def r01_committed_va(now: str) -> float:
+        monkeypatch.setenv("COLO_NOW", now)
+        report = _report("--source", str(approved["dc"]), "--config", str(config))
+        return next(r for r in report["racks"] if r["name"] == "R01")["committed_va"]
+
+    assert r01_committed_va("2026-11-30T12:00:00+08:00") == round(350 / 0.95)  # approved this morning
+    assert r01_committed_va("2026-12-03T12:00:00+08:00") == 0  # one working day later: lapsed
