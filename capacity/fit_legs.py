@@ -16,8 +16,7 @@ from __future__ import annotations
 from capacity.fit_context import FeedOption, FitContext, PlacementState, ServerNeed, room_left
 from capacity.fit_result import DimensionCheck, Verdict, figure_text, rounded
 from capacity.space import RackOccupancy
-
-LEGS = ("A", "B", "C")
+from inventory.model import LEGS
 
 
 def pick_legs(ctx: FitContext, st: PlacementState, opt: FeedOption, outlets_checked: bool) -> float:

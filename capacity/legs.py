@@ -21,9 +21,8 @@ from collections.abc import Hashable, Sequence
 from capacity.failover import Number, Unit, group_failover
 from capacity.policy import Policy
 from capacity.results import FeedPower, Finding, LegPower
-from inventory.model import PowerFeed, Rack
+from inventory.model import LEGS, PowerFeed, Rack
 
-LEGS = ("A", "B", "C")
 #: an imbalance is only reported once the most loaded leg carries this share of its supply
 IMBALANCE_MIN_SHARE = 0.1
 

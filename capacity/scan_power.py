@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from inventory.model import Device, PowerFeed
+from inventory.model import LEGS, Device, PowerFeed
 
 _NO_OUTLETS: dict[str, int] = {}
 _outlets_of = attrgetter("power_outlets")
@@ -153,9 +153,6 @@ def link_pdus(pdus: PduPorts) -> None:
             if j in via:
                 pdus.leg[i] = pdus.outlet_leg[via[j]]
             j = parent[j]
-
-
-LEGS = "ABC"
 
 
 def leg_attachment(npp: int, port: int, leg: str) -> int:

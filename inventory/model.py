@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -38,6 +38,7 @@ Face = Literal["front", "rear"]
 Phase = Literal["single-phase", "three-phase"]
 FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
+LEGS: tuple[FeedLeg, ...] = get_args(FeedLeg)  # in order: a three-phase feed's legs
 
 # NetBox's limits (its rack constants and the models' field types)
 RACK_U_HEIGHT_MAX = 100  # RACK_U_HEIGHT_MAX

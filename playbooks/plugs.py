@@ -9,11 +9,11 @@ no PDU and leaves no plug.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from capacity.outlets import psu_feeds
 from inventory.errors import ColoError
+from inventory.names import natural_key
 from inventory.netbox import kinds as K
 from inventory.netbox.compare import norm
 from inventory.netbox.kinds import Ref
@@ -105,7 +105,7 @@ class PlugPlanner(RequestPlanner):
                     continue  # outlets tied to no input count on no feed: never offered
                 pdu = p["device"].get("name") or f"device {p['device']['id']}"
                 pdus.append(pdu)
-                mine.sort(key=lambda o: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", o["name"])])
+                mine.sort(key=lambda o: natural_key(o["name"]))
                 for o in mine:
                     if o.get("cable") is not None:
                         chained += [q for q in _ports(o.get("link_peers")) if q["id"] not in seen]

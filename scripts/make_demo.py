@@ -9,6 +9,9 @@ twice writes the same bytes. docs/demo-data.md says which rack exercises which r
     python scripts/make_demo.py            # rewrite the bundled file
     python scripts/make_demo.py --check    # exit 1 if the bundled file is out of date
     python scripts/make_demo.py -o FILE    # write elsewhere (.yaml or .json)
+
+Past the ~500-line guide on purpose: most of it is the demo's tables (rooms, racks,
+servers, feeds), which read best in one place beside the few builders that expand them.
 """
 
 from __future__ import annotations

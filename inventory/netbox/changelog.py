@@ -29,13 +29,13 @@ from inventory.demand import Footprint, Tenure
 from inventory.errors import SourceError
 from inventory.model import Snapshot
 from inventory.netbox.client import NetBoxClient
+from inventory.netbox.conventions import VM_DISK_MB_PER_GB
 from inventory.netbox.custom_values import number as netbox_number  # NetBox sends decimals as strings
 
 CHANGES = "core/object-changes"
 DEVICE, POWER_PORT, VM = "dcim.device", "dcim.powerport", "virtualization.virtualmachine"
 HOLDING_VM_STATUSES = frozenset({"active", "planned", "staged"})
-VM_DISK_MB_PER_GB = 1000  # NetBox 4 keeps a VM's disk in MB (as the loader reads it)
-MB_PER_GB = 1024  # and its memory in MB
+MB_PER_GB = 1024  # NetBox keeps a VM's memory in MB (its disk: VM_DISK_MB_PER_GB)
 TYPES_PER_READ = 200  # ids per request (the URL stays short)
 
 

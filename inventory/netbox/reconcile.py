@@ -18,6 +18,9 @@ Nothing is ever re-sent: a refused write or a lost answer stops apply, and runni
 same command again plans from what NetBox then holds. A bulk create that NetBox refuses
 because another writer created the same object meanwhile is planned again once
 (`retry_on_concurrent_change`).
+
+Just past the ~500-line guide on purpose: planning and applying share the `Change` and
+`Ref` types and are read together; the exactly-once rules live in write_once.py.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from inventory.netbox.kinds import Kind, Ref
 from inventory.netbox.reconcile import Desired, Plan, Report, apply
 from inventory.netbox.settings import NetBoxSettings, settings_from_env_and_file
 from tests.support.fake_netbox import LEGACY, STATUS, URL, V2, _bootstrap_server, assert_no_secret, make_client
+from tests.support.snapshots import small_dc
 
 
 # ---------------------------------------------------------------- settings
@@ -403,7 +404,6 @@ def test_dry_run_load_into_an_empty_netbox_plans_every_object_and_writes_nothing
     import re
 
     from inventory.netbox.writer import load_snapshot_into_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
 
     responses.get(f"{URL}/api/authentication-check/", json={"id": 1, "username": "admin"})
     responses.get(re.compile(URL + r"/api/.*"), json={"count": 0, "results": []})
@@ -431,7 +431,6 @@ def test_a_load_netbox_refuses_midway_says_what_and_carries_what_it_wrote() -> N
 
     from inventory.errors import NetBoxHTTPError
     from inventory.netbox.writer import load_snapshot_into_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
 
     ids = iter(range(1, 10_000))
 
@@ -462,7 +461,6 @@ def test_a_load_reports_its_writes_as_progress_events() -> None:
     import re
 
     from inventory.netbox.writer import load_snapshot_into_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
 
     ids = iter(range(1, 10_000))
 
@@ -525,7 +523,6 @@ def test_cables_are_written_in_waves_down_the_pdu_chain() -> None:
 
 def test_validation_lists_what_netbox_would_refuse_before_any_write() -> None:
     from inventory.netbox.snapshot_checks import validate_for_netbox
-    from tests.integration.test_bootstrap_and_load import small_dc
 
     snap = small_dc("v1")
     snap.devices[2].position, snap.devices[2].face = 10.0, "front"  # 2U over srv-1's U10

@@ -22,7 +22,7 @@ from responses import matchers
 from playbooks.registration import plan_registration
 from playbooks.request_model import Request
 from playbooks.withdrawal import plan_withdrawal
-from tests.gateway.test_client import URL, make_client
+from tests.support.fake_netbox import URL, make_client
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "netbox"
 SPEC_ITEMS = ("Processor", "RAM", "Motherboard", "Storage", "PSU")

@@ -1,10 +1,11 @@
 """Two operators registering servers on the same units at the same moment, for real.
 
-NetBox's own free-units check is not safe under concurrency (NETBOX-NOTES.md), so
-`apply_plan` re-reads the rack after creating a device and the later object id yields
-(playbooks/registration.py). Whichever way a round goes (NetBox refuses the second
-device, or both are created and the later one withdraws itself), NetBox must end with
-exactly one device on those units, and exactly one operator told that theirs stands.
+NetBox's own free-units check is not safe under concurrency (docs/workflow.md, "Race"),
+so `apply_plan` re-reads the rack after creating a device and the later object id yields
+(inventory/netbox/write_once.py, `check_race`). Whichever way a round goes (NetBox
+refuses the second device, or both are created and the later one withdraws itself),
+NetBox must end with exactly one device on those units, and exactly one operator told
+that theirs stands.
 """
 
 from __future__ import annotations

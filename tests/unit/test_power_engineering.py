@@ -35,7 +35,7 @@ from inventory.model import (
     Snapshot,
     Uplink,
 )
-from tests.unit.test_power import feed, port, server, snap
+from tests.support.power_data import feed, port, server, snap
 
 
 def kinds(findings: list[Any]) -> dict[str, list[str]]:

@@ -369,7 +369,7 @@ def test_register_review_and_export(env: dict[str, Path], tmp_path: Path) -> Non
     ]
 
 
-# --- the overlap race rule (DESIGN §5): the later object id yields --------------------------
+# --- the overlap race rule (docs/workflow.md, "Race"): the later object id yields -----------
 
 class FakeNetBox:
     """Just enough of NetBoxClient for `check_race`: a rack with devices, and deletes."""
