@@ -32,6 +32,7 @@ _FEED_COLUMNS = [
     ("type", "Side", "s"), ("phase", "Phase", "s"), ("available_va", "Avail VA", ","),
     ("load_w", "Load W", ","), ("load_va", "Load VA", ","), ("committed_va", "Commit VA", ","),
     ("failover_load_va", "Failover VA", ","), ("failover_headroom_va", "Failover headroom", ","),
+    ("most_loaded_leg", "Top leg", "s"), ("leg_imbalance_pct", "Leg imbalance %", ".1f"),
     ("plugs_from", "Plugs from", "s"), ("free_outlets", "Outlets", "d"),
 ]
 # A rack's power as an engineer signs it off: W and VA, and what is left with one side down.
@@ -104,7 +105,10 @@ SECTIONS = [
 _POWER_LEGEND = """W is the draw NetBox records; VA = W / power factor (policy 0.95, or the device type's own).
 Usable VA, one side failed: what the rack's active feeds give with its larger side down; the site line adds
   these, never A and B twice. Gensets carry every UPS's input (output / efficiency), battery recharge, cooling
-  that follows the IT load and declared other loads. Binds: the rating (VA or W) nearer its limit on failover."""
+  that follows the IT load and declared other loads. Binds: the rating (VA or W) nearer its limit on failover.
+Top leg (power feeds, three-phase): the leg with the least headroom with the other side failed. Leg
+  imbalance %: the largest deviation of a leg's VA from the legs' mean, % of the mean. "Three-phase feeds per
+  leg" checks each leg against a third of the feed."""
 
 
 def _cell(value: Any, fmt: str) -> str:

@@ -31,6 +31,26 @@ def test_make_demo_prints_every_new_section_and_finding() -> None:
     assert "2,520 Mbps allocated against 1,000 Mbps left when uplink TELKOM-ASTINET-SMD-01" in findings
 
 
+def test_the_text_report_names_each_three_phase_feeds_most_loaded_leg_and_its_imbalance() -> None:
+    out = CliRunner().invoke(cli, ["capacity", "report", "--source", "demo"]).output
+    feeds = out[out.index("\nPower feeds ("):out.index("\nThree-phase feeds per leg (")].strip().splitlines()
+    assert "Top leg" in feeds[1] and "Leg imbalance %" in feeds[1], feeds[1]
+
+    def row(feed: str) -> dict[str, str]:
+        line = next(ln for ln in feeds if f" {feed} " in ln)
+        # the cells of the two new columns, cut at the header's column positions
+        start, end = feeds[1].index("Top leg"), feeds[1].index("Plugs from")
+        top, imbalance = line[start:end].split()
+        return {"top": top, "imbalance": imbalance}
+
+    # R2-07-A: every recorder on leg A (3,288 VA, none on B or C): the mean is a third of it
+    assert row("R2-07-A") == {"top": "A", "imbalance": "200.0"}
+    # R2-07-B: its PDU on two banks, A 1,585 VA and B 1,579 VA now, C empty; the most loaded
+    # leg is the one with least headroom on failover: B (3,247 VA against A's 3,204)
+    assert row("R2-07-B") == {"top": "B", "imbalance": "100.0"}
+    assert row("R1-01-A") == {"top": "-", "imbalance": "-"}  # single-phase: no legs
+
+
 def test_the_html_report_shows_the_engineering_tables(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     result = CliRunner().invoke(cli, ["capacity", "report", "--source", "demo", "--format", "html", "-o", str(page)])
