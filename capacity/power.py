@@ -212,6 +212,11 @@ def _compute_power(snapshot: Snapshot, policy: Policy, scan: DeviceScan) -> Powe
 
     rack_results = _racks(racks, feeds, feeds_by_rack, per_rack, feed_results, findings)
     compute_legs(feeds, racks, feed_results, leg_units, leg_unit_pf, policy, QUIET_RACK_STATUSES, findings)
+    # a three-phase leg past its third of the feed with the other side failed trips that
+    # leg's breaker even when the feed as a whole has room: the rack is not failover-safe
+    for rp in rack_results.values():
+        if any(leg.failover_headroom_va < 0 for k in rp.feeds for leg in feed_results[k].legs):
+            rp.failover_safe = False
 
     # --- UPS and gensets ------------------------------------------------------------
     topology = analyse_topology(snapshot)

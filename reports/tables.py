@@ -25,8 +25,10 @@ NetBox alloc %: NetBox's own power utilization: allocated draw only (a port with
   A and B feeds added. Load VA alloc/max: this tool's load: allocated draw, else maximum draw, of every port,
   in VA (W / power factor), plus Commit VA (approved, not yet installed requests). A rack of servers with only
   a maximum draw shows a low NetBox % beside a real load.
-Failover VA: the worst feed's load when the other side fails. Outlets A/B: plugs left for new PSUs on the A
-  (primary) and B (redundant) feeds: free PDU outlets, or the feed itself when nothing is cabled to it."""
+Failover VA: the worst feed's load when the other side fails. Failover: UNSAFE when a feed, or a leg of a
+  three-phase feed (a third of it), would carry more than it gives with the other side failed.
+Outlets A/B: plugs left for new PSUs on the A (primary) and B (redundant) feeds: free PDU outlets, or the feed
+  itself when nothing is cabled to it."""
 _FEED_COLUMNS = [
     ("site", "Site", "s"), ("panel", "Panel", "s"), ("name", "Feed", "s"), ("rack", "Rack", "s"),
     ("type", "Side", "s"), ("phase", "Phase", "s"), ("available_va", "Avail VA", ","),

@@ -161,10 +161,20 @@ def test_a_leg_that_takes_the_other_side_on_failover_is_reported() -> None:
     s = three_phase_rack([
         server("dual", port("P1", outlet=("pdu", "1"), alloc=1000), port("P2", feed="B", alloc=1000)),
         server("solo", port("P1", outlet=("pdu", "2"), alloc=1000))])
-    found = kinds(compute_power(s, Policy()).findings)
+    result = compute_power(s, Policy())
+    found = kinds(result.findings)
     assert found["leg_failover_unsafe"] == [
         "feed A: when the other side fails, leg A carries 3158 VA against a third of the feed, 2956 VA"]
     assert "leg_overload" not in found
+    # feed A as a whole would carry 3,158 VA of its 8,868 and B 2,105 of its 2,944: only the
+    # leg is short, and that is enough for the rack to be unsafe on failover
+    assert "failover_unsafe" not in found
+    assert result.racks["R1"].failover_safe is False
+    # the same servers spread over legs A and B: every leg holds, the rack is safe
+    spread = three_phase_rack([
+        server("dual", port("P1", outlet=("pdu", "1"), alloc=1000), port("P2", feed="B", alloc=1000)),
+        server("solo", port("P1", outlet=("pdu", "3"), alloc=1000))])
+    assert compute_power(spread, Policy()).racks["R1"].failover_safe is True
 
 
 # --- cooling ------------------------------------------------------------------------------
