@@ -8,13 +8,16 @@ forecast's "today" is the report's today, to the unit:
 | `space`          | units of racks open for co-location, less their placeable free units | those racks' units |
 | `power`          | racks' load (normal operation, VA)        | racks' available VA (every feed)         |
 | `power_failover` | racks' failover load (one side failed)    | racks' failover available VA             |
-| `ups`, `genset`  | one source's failover load (its partner failed) | its capacity (rated x derating)    |
+| `ups`, `genset`  | one source's failover load (its partner failed), VA | its VA capacity (rated x derating) |
+| `ups_w`, `genset_w` | the same load in W (real power)        | its W capacity (rated W x derating)      |
 | `bandwidth`      | allocated kbps                            | allocatable kbps                         |
 | `vcpus`, `memory_gb`, `disk_gb` | clusters' used                 | clusters' capacity (overcommit, N+1)     |
 | `outlets`        | PDU outlets in use on supplying feeds of open racks | those PDUs' outlets            |
 | `cooling`        | one room's (or rack's) heat, W            | its cooling (the largest unit spare)     |
 
-A site without a dimension (no cluster, no PDU) has no figure for it.
+A site without a dimension (no cluster, no PDU) has no figure for it. A UPS or genset has
+two figures because it has two ratings and either can run out first (the engine limits
+it by the one nearer its limit, `limited_by`); each keeps one unit across the history.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from inventory.model import Snapshot
 
 #: Dimension kinds in the order a report lists them, with their unit.
 KINDS: dict[str, str] = {
-    "space": "U", "power": "VA", "power_failover": "VA", "ups": "VA", "genset": "VA",
+    "space": "U", "power": "VA", "power_failover": "VA", "ups": "VA", "ups_w": "W", "genset": "VA", "genset_w": "W",
     "bandwidth": "kbps", "vcpus": "vCPU", "memory_gb": "GB", "disk_gb": "GB", "outlets": "outlets",
     "cooling": "W",
 }
@@ -79,6 +82,8 @@ def figures_of(report: dict[str, Any], snapshot: Snapshot) -> list[Figure]:
             for s in report[section]:
                 if s["site"] == site and s["capacity_va"]:
                     out.append(Figure(site, kind, s["failover_load_va"], s["capacity_va"], s["name"]))
+                if s["site"] == site and s.get("capacity_w"):
+                    out.append(Figure(site, f"{kind}_w", s["failover_load_w"], s["capacity_w"], s["name"]))
         for b in report["bandwidth"]:
             if b["site"] == site and b["allocatable_kbps"]:
                 out.append(Figure(site, "bandwidth", b["allocated_kbps"], b["allocatable_kbps"]))

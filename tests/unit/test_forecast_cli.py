@@ -18,6 +18,8 @@ from colo_cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = ("--today", "2026-12-04")
+#: the demo's runway rows: 22 dimensions, and the W rating of its 5 UPSs and 2 gensets
+DIMENSION_ROWS = 29
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +51,13 @@ def test_table_ranks_the_dimensions_and_names_the_binding_one() -> None:
     assert bandwidth.split()[1:7] == ["dc-kaltim", "Bandwidth", "2,520", "/", "3,000", "Mbps"]
     assert re.search(r" 84\.0 % +\+16\.7 Mbps \(\+10\.1\.\.\+29\) +now +not within the horizon "
                      r"\(earliest 2027-09\)$", bandwidth), bandwidth
-    assert len([line for line in out if re.match(r"^\d+ ", line)]) == 22
+    assert len([line for line in out if re.match(r"^\d+ ", line)]) == DIMENSION_ROWS
+    # the DRC genset binds on W, as the capacity report says (57.5 % used, binds: W): its VA
+    # row alone (48.9 %) would have shown a planner the looser rating
+    genset_w = next(line for line in out if " Genset (W) GENSET-DRC " in line)
+    assert genset_w.split()[5:9] == ["36.8", "/", "64", "kW"] and " 57.5 % " in genset_w
+    genset_va = next(line for line in out if " Genset (VA) GENSET-DRC " in line)
+    assert " 48.9 % " in genset_va and out.index(genset_w) < out.index(genset_va)
     tail = out[out.index("Binding constraint (runs out first):"):]
     assert tail[1] == "  dc-kaltim: Cooling R1-06, 80 % now, 100 % now"
     assert tail[2] == "  drc-balikpapan: Cooling Ruang DRC, 80 % now, 100 % now"
@@ -66,7 +74,7 @@ def test_a_longer_horizon_finds_the_month() -> None:
 
 def test_csv_has_one_row_per_dimension() -> None:
     rows = list(csv.DictReader(io.StringIO(forecast("--format", "csv").output)))
-    assert len(rows) == 22
+    assert len(rows) == DIMENSION_ROWS
     bandwidth = next(r for r in rows if r["dimension"] == "bandwidth")
     assert bandwidth["warning_when"] == "now" and bandwidth["full_when"] == "" and bandwidth["unit"] == "kbps"
     assert bandwidth["used"] == "2520000"
@@ -132,7 +140,7 @@ def assert_self_contained(html: str) -> None:
 
 def test_html_page_has_a_chart_per_dimension() -> None:
     html = forecast("--format", "html").output
-    assert html.count("<svg data-chart=") == 22 and html.count('<figure class="chart"') == 22
+    assert html.count("<svg data-chart=") == DIMENSION_ROWS and html.count('<figure class="chart"') == DIMENSION_ROWS
     assert_self_contained(html)
     assert "Data Centre Capacity Runway" in html and 'data-dimension="cooling" class="binding"' in html
 
@@ -141,7 +149,7 @@ def test_the_html_capacity_report_gains_runway_charts_and_the_heat_map(tmp_path:
     colo("capacity", "report", "--source", "demo", "--format", "html", "-o", "report.html")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "data-runway" in html and "data-heatmaps" in html
-    assert len(re.findall(r'<svg data-chart="runway\d+"', html)) == 22
+    assert len(re.findall(r'<svg data-chart="runway\d+"', html)) == DIMENSION_ROWS
     assert re.findall(r'<svg data-chart="(heatmap\d+)"', html) == ["heatmap1", "heatmap2"]
     assert_self_contained(html)
     # the rack elevations are still there, one figure per rack
