@@ -48,9 +48,10 @@ def test_every_chart_is_in_the_rendered_dom(page: tuple[Path, str]) -> None:
     charts = re.findall(r'<svg data-chart="([a-z]+\d+)"', dom)
     assert charts == re.findall(r'<svg data-chart="([a-z]+\d+)"', html)
     assert sorted(c for c in charts if c.startswith("heatmap")) == ["heatmap1", "heatmap2"]
-    # one runway chart per dimension of the demo's forecast: 22 (space, power normal and on
-    # failover, UPSs, gensets, bandwidth, hosting, outlets, cooling, over its two sites)
-    assert len([c for c in charts if c.startswith("runway")]) == 22
+    # one runway chart per dimension of the demo's forecast: 29 (space, power normal and on
+    # failover, UPSs and gensets in VA and in W, bandwidth, hosting, outlets, cooling, over
+    # its two sites)
+    assert len([c for c in charts if c.startswith("runway")]) == 29
 
 
 def test_the_heat_map_colours_are_on_screen(page: tuple[Path, str]) -> None:
