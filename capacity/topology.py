@@ -3,9 +3,10 @@ sides, as findings naming the objects involved, and the UPS groups failover uses
 
 * `ab_same_ups`: a rack's A (primary) and B (redundant) feeds hang from the same UPS, so
   that UPS is a single point of failure and the rack is not 2N;
-* `ups_group_single_genset`: every UPS of a redundancy group runs on one genset that has
-  no partner genset (a genset redundancy group of two or more): on a mains failure that
-  genset is a single point of failure;
+* `ups_group_single_genset`: every UPS of a redundancy group (declared, or two UPSs
+  joined because they feed the A and B sides of the same racks) runs on one genset that
+  has no partner genset (a genset redundancy group of two or more): on a mains failure
+  that genset is a single point of failure;
 * `ups_pair_without_group`: two UPSs feed the A and B sides of the same racks but share
   no `redundancy_group`. The dual-corded devices there still move to the surviving UPS
   when one fails, so failover treats them as one group (`effective_ups_groups`) rather
@@ -123,10 +124,10 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
                     "failover counts them as one group; declare it in NetBox",
             site=ups[u1].site))
 
-    findings += _single_genset(snapshot)
     components: dict[str, list[str]] = defaultdict(list)
     for k in ups:
         components[find(k)].append(k)
+    findings += _single_genset(snapshot, list(components.values()))
     groups: dict[str, str | None] = {}
     for root, members in components.items():
         declared_names = {ups[m].redundancy_group for m in members}
@@ -139,30 +140,33 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
     return Topology(ups_group=groups, findings=findings)
 
 
-def _single_genset(snapshot: Snapshot) -> list[Finding]:
-    """UPS redundancy groups whose every member runs on one genset without a partner."""
+def _single_genset(snapshot: Snapshot, groups: list[list[str]]) -> list[Finding]:
+    """UPS groups (declared, or joined by the A/B sides they feed) whose every member runs
+    on one genset without a partner."""
+    ups = {u.key: u for u in snapshot.ups}
     gensets = {g.key: g for g in snapshot.gensets}
     genset_members: dict[str, int] = defaultdict(int)
     for g in snapshot.gensets:
         if g.redundancy_group is not None:
             genset_members[g.redundancy_group] += 1
-    by_group: dict[str, list] = defaultdict(list)
-    for u in snapshot.ups:
-        if u.redundancy_group is not None:
-            by_group[u.redundancy_group].append(u)
     out = []
-    for group, members in sorted(by_group.items()):
+    for keys in groups:
+        members = sorted((ups[k] for k in keys), key=lambda u: natural_key(u.name))
         on = {u.genset for u in members}
         if len(members) < 2 or len(on) != 1 or None in on:
             continue
         g = gensets[on.pop()]  # type: ignore[arg-type]
         if g.redundancy_group is not None and genset_members[g.redundancy_group] >= 2:
             continue
-        names = " and ".join(f"UPS {u.name}" for u in sorted(members, key=lambda u: natural_key(u.name)))
+        declared = {u.redundancy_group for u in members}
+        # an undeclared pair (ups_pair_without_group) is named by its members
+        obj = (f"UPS group {next(iter(declared))}" if len(declared) == 1 and None not in declared
+               else ", ".join(f"UPS {u.name}" for u in members))
+        names = " and ".join(f"UPS {u.name}" for u in members)
         out.append(Finding(
-            kind="ups_group_single_genset", severity="warning", object=f"UPS group {group}",
+            kind="ups_group_single_genset", severity="warning", object=obj,
             message=f"{names} {'both' if len(members) == 2 else 'all'} run on genset {g.name}, which has no "
                     "partner genset: on a mains "
                     "failure that genset is a single point of failure",
             site=g.site))
-    return out
+    return sorted(out, key=lambda f: natural_key(f.object))

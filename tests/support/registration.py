@@ -234,6 +234,14 @@ def registration_problems(client: Any, req: Request) -> list[str]:
     if _count(items, "name") != {name: 1 for name in SPEC_NAMES}:
         problems.append(f"inventory items {_count(items, 'name')}")
     problems += journal_problems(client, device, f"[{req.id}] registered")
+    return problems + agency_problems(client, req)
+
+
+def agency_problems(client: Any, req: Request) -> list[str]:
+    """The request's tenant and its contact (by NIP) once, the contact assigned to the
+    tenant once, and no reservation of the request left: as registration leaves them and
+    as a withdrawal must leave them too."""
+    problems: list[str] = []
     tenants = client.get_all("tenancy/tenants", {"slug": req.agency.tenant_slug(), "fields": "id,slug"})
     if len(tenants) != 1:
         problems.append(f"{len(tenants)} tenants {req.agency.tenant_slug()}")
@@ -260,7 +268,8 @@ def journal_problems(client: Any, device: int, marker: str) -> list[str]:
 
 def withdrawal_problems(client: Any, req: Request) -> list[str]:
     """What is not as a withdrawal leaves it: the device once, out of its rack, no cables,
-    the withdrawal journal entry once."""
+    the withdrawal journal entry once; the tenant, contact and assignment still once, no
+    reservation of the request."""
     server = req.servers[0]
     devices = devices_with_serial(client, server.serial or "")
     if len(devices) != 1:
@@ -273,4 +282,4 @@ def withdrawal_problems(client: Any, req: Request) -> list[str]:
     ports = client.get_all("dcim/power-ports", {"device_id": d["id"], "fields": "id,name,cable"})
     if any(p.get("cable") for p in ports) or len(ports) != 2:
         problems.append(f"ports after withdrawal: {[(p['name'], p.get('cable')) for p in ports]}")
-    return problems + journal_problems(client, d["id"], f"[{req.id}] withdrawn")
+    return problems + journal_problems(client, d["id"], f"[{req.id}] withdrawn") + agency_problems(client, req)

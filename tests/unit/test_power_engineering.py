@@ -251,6 +251,17 @@ def test_a_redundancy_group_on_one_genset_without_a_partner_is_a_single_point_of
         compute_power(ups_pair("g", "g", genset_group="gg"), Policy()).findings)
 
 
+def test_an_undeclared_ups_pair_on_one_genset_is_the_same_single_point_of_failure() -> None:
+    # U1 and U2 feed R1's A and B sides with no group declared: failover already counts them
+    # as one group, so the genset under both is as single a point of failure as for a group
+    found = kinds(compute_power(ups_pair(None, None), Policy()).findings)
+    assert found["ups_group_single_genset"] == [
+        "UPS U1, UPS U2: UPS U1 and UPS U2 both run on genset G1, which has no partner genset: on a mains "
+        "failure that genset is a single point of failure"]
+    assert "ups_pair_without_group" in found
+    assert "ups_group_single_genset" not in kinds(compute_power(ups_pair(None, None, "G2"), Policy()).findings)
+
+
 def test_a_and_b_feeds_on_the_same_ups_are_not_2n() -> None:
     s = ups_pair("g", "g").model_copy(update={"power_panels": [
         PowerPanel(name="PA", site="s1", ups="U1"), PowerPanel(name="PB", site="s1", ups="U1")]})
