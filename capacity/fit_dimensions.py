@@ -326,8 +326,10 @@ def hosting_dims(ctx: FitContext, request: CapacityRequest, sites: set[str]) -> 
             out.append(DimensionCheck(d, u, rounded(free), None, None, "not requested",
                                       f"none asked of cluster {c.name}"))
             continue
-        where = "its shared datastore" if f == "disk_gb" and c.datastore_gb is not None else f"cluster {c.name}"
-        reason = f"free on {where} after overcommit{n1}{basis[f]}"
+        if f == "disk_gb" and c.datastore_gb is not None:  # no host is kept spare from shared storage
+            reason = f"free on the shared datastore of cluster {c.name} after overcommit{basis[f]}"
+        else:
+            reason = f"free on cluster {c.name} after overcommit{n1}{basis[f]}"
         v: Verdict = "fits" if free >= want - 1e-9 else "does not fit"
         out.append(DimensionCheck(d, u, rounded(free), want, rounded(free - want), v, reason))
     after = "left when the largest fails (N+1)" if ctx.policy.compute_n_plus_one and c.hosts >= 2 else "serving"

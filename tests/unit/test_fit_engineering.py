@@ -158,4 +158,6 @@ def test_one_vm_must_fit_the_largest_host_left_after_n_plus_one_and_disk_is_the_
     assert (vcpu.before, vcpu.verdict) == (32, "does not fit")
     assert (memory.before, memory.verdict) == (248, "fits")
     assert (disk.before, disk.after) == (10000, 1000)
-    assert "shared datastore" in disk.reason and "datastore 20,000 GB / replication factor 2" in disk.reason
+    # the datastore is no host's: N+1 keeps nothing spare from it, and the reason says so
+    assert disk.reason == ("free on the shared datastore of cluster vmw after overcommit "
+                           "(datastore 20,000 GB / replication factor 2)")
