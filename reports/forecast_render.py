@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 from markupsafe import Markup
@@ -25,8 +26,15 @@ CSV_COLUMNS = ("rank", "site", "dimension", "object", "unit", "used", "capacity"
 
 
 def amount(value: float, unit: str, lang: str = "en", signed: bool = False) -> str:
-    """`value` in its display unit (kVA, Mbps), one decimal below 100; `signed`: a + when above 0."""
+    """`value` in its display unit (kVA, Mbps), one decimal below 100; `signed`: a + when above 0.
+
+    A value that one decimal would show as 0 keeps two significant digits (35 W a month
+    is +0.035 kW, not a flat 0)."""
     number = value / display_unit(unit)[0]
+    sign = "+" if signed and number > 0 else ""
+    if number and abs(number) < 0.05:
+        digits = 1 - math.floor(math.log10(abs(number)))
+        return sign + format_number(round(number, digits), lang, digits).rstrip("0")
     shown = round(number, 1) if abs(number) < 100 else round(number)
     return f"{'+' if signed and shown > 0 else ''}{format_number(shown, lang)}"
 

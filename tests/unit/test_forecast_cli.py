@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from colo_cli.main import cli
+from reports.forecast_render import amount
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = ("--today", "2026-12-04")
@@ -182,3 +183,14 @@ def test_the_bundled_demo_requests_are_current(tmp_path: Path) -> None:
     stale.mkdir()
     (stale / "REQ-2026-0001.yaml").write_text("id: REQ-2026-0001\n", encoding="utf-8")
     assert make_demo_requests.main(["--check", "-o", str(stale)]) == 1
+
+
+def test_slow_growth_is_shown_not_rounded_to_zero() -> None:
+    # the demo's server room 1 warms by about 35 W a month: one decimal of kW printed it
+    # as a flat "0 kW" beside a 100 % date that the same growth produces
+    out = forecast().output.splitlines()
+    room = next(line for line in out if " Cooling Ruang Server 1 " in line)
+    assert re.search(r" 84\.7 % +\+0\.035 kW \(\+0\.018\.\.\+0\.3\) ", room), room
+    # a figure that is exactly zero stays 0, and whole units keep their one decimal
+    assert amount(0, "W", signed=True) == "0" and amount(300, "W", signed=True) == "+0.3"
+    assert amount(35, "W", "id", signed=True) == "+0,035" and amount(-20, "W") == "-0.02"
