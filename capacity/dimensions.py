@@ -79,10 +79,10 @@ def figures_of(report: dict[str, Any], snapshot: Snapshot) -> list[Figure]:
             out.append(Figure(site, "power_failover", sum(r["failover_load_va"] for r in racks),
                               failover_available))
         for kind, section in (("ups", "ups"), ("genset", "gensets")):
-            for s in report[section]:
-                if s["site"] == site and s["capacity_va"]:
+            for s in (s for s in report[section] if s["site"] == site):
+                if s["capacity_va"]:
                     out.append(Figure(site, kind, s["failover_load_va"], s["capacity_va"], s["name"]))
-                if s["site"] == site and s.get("capacity_w"):
+                if s.get("capacity_w"):
                     out.append(Figure(site, f"{kind}_w", s["failover_load_w"], s["capacity_w"], s["name"]))
         for b in report["bandwidth"]:
             if b["site"] == site and b["allocatable_kbps"]:

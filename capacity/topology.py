@@ -127,7 +127,7 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
     components: dict[str, list[str]] = defaultdict(list)
     for k in ups:
         components[find(k)].append(k)
-    findings += _single_genset(snapshot, list(components.values()))
+    findings += _single_genset(snapshot, ups, list(components.values()))
     groups: dict[str, str | None] = {}
     for root, members in components.items():
         declared_names = {ups[m].redundancy_group for m in members}
@@ -140,10 +140,9 @@ def analyse_topology(snapshot: Snapshot) -> Topology:
     return Topology(ups_group=groups, findings=findings)
 
 
-def _single_genset(snapshot: Snapshot, groups: list[list[str]]) -> list[Finding]:
+def _single_genset(snapshot: Snapshot, ups: dict[str, Any], groups: list[list[str]]) -> list[Finding]:
     """UPS groups (declared, or joined by the A/B sides they feed) whose every member runs
-    on one genset without a partner."""
-    ups = {u.key: u for u in snapshot.ups}
+    on one genset without a partner. `ups`: UPS key -> UPS."""
     gensets = {g.key: g for g in snapshot.gensets}
     genset_members: dict[str, int] = defaultdict(int)
     for g in snapshot.gensets:

@@ -31,12 +31,13 @@ def amount(value: float, unit: str, lang: str = "en", signed: bool = False) -> s
     A value that one decimal would show as 0 keeps two significant digits (35 W a month
     is +0.035 kW, not a flat 0)."""
     number = value / display_unit(unit)[0]
-    sign = "+" if signed and number > 0 else ""
     if number and abs(number) < 0.05:
         digits = 1 - math.floor(math.log10(abs(number)))
-        return sign + format_number(round(number, digits), lang, digits).rstrip("0")
-    shown = round(number, 1) if abs(number) < 100 else round(number)
-    return f"{'+' if signed and shown > 0 else ''}{format_number(shown, lang)}"
+        shown, text = number, format_number(round(number, digits), lang, digits).rstrip("0")
+    else:
+        shown = round(number, 1) if abs(number) < 100 else round(number)
+        text = format_number(shown, lang)
+    return f"{'+' if signed and shown > 0 else ''}{text}"
 
 
 def when_text(c: dict[str, Any], L: Labels) -> str:
