@@ -30,7 +30,7 @@ from inventory.errors import InputError
 from inventory.files import describe_validation_error
 from inventory.model import (
     UPS, Cluster, Device, DeviceType, Genset, Location, Phase, PowerFeed, PowerPanel, Rack, Snapshot, Uplink,
-    check_references,
+    check_references, plain,
 )
 
 #: collection -> its model, in the order entries are applied (referenced kinds first).
@@ -121,7 +121,7 @@ def apply_additions(snapshot: Snapshot, data: Any, path: str) -> tuple[Snapshot,
                 raise InputError(f"{path}: {where}: expected a mapping")
             current = collections[name]
             index = _existing(current, item)
-            merged = dict(item) if index is None else {**current[index].model_dump(), **item}
+            merged = dict(item) if index is None else {**plain(current[index]), **item}
             if index is not None:
                 merged["key"] = current[index].key
             _resolve(snapshot, collections, name, merged)

@@ -15,7 +15,8 @@ from capacity.limits import (
     SERVER_DRAW_W_MAX, SERVER_PSU_COUNT_MAX, SERVER_WEIGHT_KG_MAX,
 )
 from inventory.files import read_structured, validate_file
-from inventory.model import RACK_U_HEIGHT_MAX, check_half_units
+from inventory.limits import RACK_U_HEIGHT_MAX
+from inventory.model import check_half_units
 
 
 class _Req(BaseModel):

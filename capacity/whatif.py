@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from inventory.demand import Footprint
 from inventory.errors import InputError
-from inventory.model import Commitment, PowerPort, RackReservation, Snapshot
+from inventory.model import Commitment, RackReservation, Snapshot, replaced
 
 
 def units_touched(position: float, u_height: float) -> list[int]:
@@ -44,10 +44,9 @@ def without_devices(snapshot: Snapshot, keys: Iterable[str]) -> Snapshot:
         if d.key in gone:
             continue
         if any(p.outlet is not None and p.outlet.device in gone for p in d.power_ports):
-            ports = [PowerPort(name=p.name, allocated_draw=p.allocated_draw, maximum_draw=p.maximum_draw,
-                               feed=p.feed) if p.outlet is not None and p.outlet.device in gone else p
+            ports = [replaced(p, outlet=None) if p.outlet is not None and p.outlet.device in gone else p
                      for p in d.power_ports]
-            d = d.model_copy(update={"power_ports": ports})
+            d = replaced(d, power_ports=ports)
         devices.append(d)
     clusters = [c if not any(h.device in gone for h in c.hosts)
                 else c.model_copy(update={"hosts": [h for h in c.hosts if h.device not in gone]})

@@ -28,24 +28,23 @@ from __future__ import annotations
 import difflib
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from msgspec import Struct
 
+from pydantic import (BaseModel, ConfigDict, Field, SerializationInfo, ValidationInfo, field_serializer,
+                      field_validator, model_validator)
+from pydantic_core import to_jsonable_python
+
+from inventory.limits import DEVICE_TYPE_U_HEIGHT_MAX, INT_MAX, POSITION_MAX, RACK_U_HEIGHT_MAX, SMALL_INT_MAX
 from inventory.names import slugify
+from inventory.rows import DeviceRow, OutletRefRow, PowerOutletRow, PowerPortRow, replace_row, row_plain
 
 Face = Literal["front", "rear"]
 Phase = Literal["single-phase", "three-phase"]
 FeedType = Literal["primary", "redundant"]
 FeedLeg = Literal["A", "B", "C"]
 LEGS: tuple[FeedLeg, ...] = get_args(FeedLeg)  # in order: a three-phase feed's legs
-
-# NetBox's limits (its rack constants and the models' field types)
-RACK_U_HEIGHT_MAX = 100  # RACK_U_HEIGHT_MAX
-DEVICE_TYPE_U_HEIGHT_MAX = 999.5  # DeviceType.u_height: DecimalField(max_digits=4, decimal_places=1)
-POSITION_MAX = RACK_U_HEIGHT_MAX + 0.5  # Device.position's MaxValueValidator
-SMALL_INT_MAX = 32767  # PositiveSmallIntegerField / SmallIntegerField
-INT_MAX = 2_147_483_647  # PositiveIntegerField: draws in W, commit rates in kbps
 
 #: `Snapshot.model_validate(data, context=FILE_CONTEXT)`: also NetBox's creation rules.
 FILE_CONTEXT = {"creation_rules": True}
@@ -181,6 +180,9 @@ class PowerOutlet(Strict):
 
 
 class Device(Keyed):
+    """A device; in a snapshot read from a file, a `DeviceRow` with the same fields
+    (inventory/rows.py), hence `AnyDevice` wherever a snapshot's devices are read."""
+
     name: str = ""
     device_type: str
     site: str
@@ -214,6 +216,25 @@ class Device(Keyed):
         if self.position is not None and self.rack is None:
             raise ValueError("a device with a position needs a rack")
         return self
+
+
+#: a snapshot's device, port, outlet, outlet reference: a model (built in code, read from
+#: NetBox) or a row (read from a file); both have the same fields
+AnyDevice = Device | DeviceRow
+AnyPowerPort = PowerPort | PowerPortRow
+AnyPowerOutlet = PowerOutlet | PowerOutletRow
+AnyOutletRef = OutletRef | OutletRefRow
+ModelOrRow = TypeVar("ModelOrRow", bound=BaseModel | Struct)
+
+
+def replaced(obj: ModelOrRow, **changes: Any) -> ModelOrRow:
+    """A copy with these fields changed (`model_copy(update=...)`) of a model or a row."""
+    return obj.model_copy(update=changes) if isinstance(obj, BaseModel) else replace_row(obj, **changes)
+
+
+def plain(obj: BaseModel | Struct) -> dict[str, Any]:
+    """The fields of a model or a row as plain Python data (`model_dump()`)."""
+    return obj.model_dump() if isinstance(obj, BaseModel) else row_plain(obj)
 
 
 class RackReservation(Strict):
@@ -380,9 +401,20 @@ class Snapshot(Strict):
     clusters: list[Cluster] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
 
+    @field_serializer("devices")
+    def _devices_as_models_or_rows(self, devices: list[AnyDevice], info: SerializationInfo) -> list[Any]:
+        """`model_dump` of either kind of device (a row has no `model_dump` of its own)."""
+        dumps = [d.model_dump(mode=info.mode, exclude_defaults=info.exclude_defaults,
+                              exclude_none=info.exclude_none) if isinstance(d, BaseModel)
+                 else row_plain(d, exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none)
+                 for d in devices]
+        return to_jsonable_python(dumps) if info.mode == "json" else dumps
+
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> "Snapshot":
-        check_references(self, creation_rules=bool((info.context or {}).get("creation_rules")))
+        context = info.context or {}
+        if context.get("references", True):  # False: the caller checks them (inventory/rows.py)
+            check_references(self, creation_rules=bool(context.get("creation_rules")))
         return self
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from inventory.demand import Footprint, Tenure
 from inventory.errors import SourceError
-from inventory.model import Snapshot
+from inventory.model import Snapshot, plain
 from inventory.netbox.client import NetBoxClient
 from inventory.netbox.conventions import VM_DISK_MB_PER_GB
 from inventory.netbox.custom_values import number as netbox_number  # NetBox sends decimals as strings
@@ -94,7 +94,7 @@ def tenures_from_changes(changes: list[dict[str, Any]], snapshot: Snapshot,
         for start, end, state in _intervals(entries, holds):
             if kind == DEVICE:
                 known = devices.get(str(ident))
-                ports = [p.model_dump() for p in known.power_ports] if known else deleted_ports.get(ident, [])
+                ports = [plain(p) for p in known.power_ports] if known else deleted_ports.get(ident, [])
                 footprint = _device_footprint(state, ports, type_heights, racks) if end is not None else None
             else:
                 footprint = _vm_footprint(state) if end is not None else None

@@ -354,7 +354,7 @@ def test_check_notices_a_stale_file(tmp_path, capsys):
 def test_file_form_loads_back_to_the_built_snapshot(demo):
     # The committed file leaves keys and slugs to their defaults; loading fills them
     # in again, giving exactly what the builder made.
-    assert demo == make_demo.build_demo()
+    assert demo.model_dump() == make_demo.build_demo().model_dump()
 
 
 def test_yaml_is_hand_writable():
