@@ -19,10 +19,10 @@ from __future__ import annotations
 from capacity.committed import CommitmentScope
 from capacity.scan import BANDWIDTH_FIELD, DeviceScan, gc_paused, scan_devices
 from capacity.results import Finding
-from inventory.model import Device, Snapshot
+from inventory.model import AnyDevice, Snapshot
 
 
-def _dname(d: Device) -> str:
+def _dname(d: AnyDevice) -> str:
     return d.name or d.key
 
 

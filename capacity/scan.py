@@ -22,7 +22,7 @@ from capacity.scan_power import (
     free_outlets, free_outlets_by_leg, leg_attachments, link_pdus, no_draw_by_feed,
 )
 from inventory.heap import gc_paused
-from inventory.model import Device, Snapshot
+from inventory.model import AnyDevice, Snapshot
 
 Number = int | float
 
@@ -82,7 +82,7 @@ class DeviceScan:
     `data_quality_findings`; each builds its own when not given.
     """
 
-    devices: list[Device]
+    devices: list[AnyDevice]
     # --- power (this project's load) ---
     units: list[list[tuple[Hashable, Number]]]  # feed-level consumers (draw in W), see group_failover
     unit_devices: list[list[int] | None]  # devices behind a unit (kept for single-sided ones)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from inventory.model import LEGS, Device, PowerFeed
+from inventory.model import LEGS, AnyDevice, PowerFeed
 
 _NO_OUTLETS: dict[str, int] = {}
 _outlets_of = attrgetter("power_outlets")
@@ -63,7 +63,7 @@ class PduPorts:
         return self.outlet_input[oi] if oi >= 0 else -1
 
 
-def find_pdus(devices: list[Device]) -> PduPorts:
+def find_pdus(devices: list[AnyDevice]) -> PduPorts:
     """The PDUs' ports and outlets, before the main pass (a pass reading one attribute:
     ~0.05 s at 200,000 devices), so that every outlet a consumer is cabled to resolves
     to its PDU input during the main pass, whatever the order of the devices."""
@@ -239,7 +239,7 @@ class FeedUnits:
 _NOT_LEGGED = False  # an item on a feed that is not three-phase (legs are None, "?" or A/B/C)
 
 
-def feed_units(devices: list[Device], feeds: dict[str, PowerFeed], pdus: PduPorts,
+def feed_units(devices: list[AnyDevice], feeds: dict[str, PowerFeed], pdus: PduPorts,
                patterns: dict[tuple[Hashable, ...], list[Any]],
                pf_patterns: dict[float, dict[tuple[Hashable, ...], list[Any]]] | None = None) -> FeedUnits:
     """Every attachment pattern as a unit of (feed, draw) items, PDU inputs followed up
@@ -334,7 +334,7 @@ def _single_sided_test(feeds: dict[str, PowerFeed]) -> Callable[[list[str]], boo
     return single_sided
 
 
-def no_draw_by_feed(devices: list[Device], no_draw: list[tuple[int, list[str]]], pdus: PduPorts
+def no_draw_by_feed(devices: list[AnyDevice], no_draw: list[tuple[int, list[str]]], pdus: PduPorts
                      ) -> dict[str, set[int]]:
     """Which feeds carry a port without draw (rare: re-walk those devices only)."""
     out: dict[str, set[int]] = defaultdict(set)
@@ -415,7 +415,7 @@ def add_fixed_pdu_draws(pdus: PduPorts, power: FeedUnits) -> None:
             contribution(i, set())
 
 
-def dangling_chains(devices: list[Device], pdus: PduPorts, power: FeedUnits) -> list[tuple[int, list[str]]]:
+def dangling_chains(devices: list[AnyDevice], pdus: PduPorts, power: FeedUnits) -> list[tuple[int, list[str]]]:
     """PDUs whose cabled outlets lead nowhere, with what of each leads to no feed."""
     lost: dict[int, list[str]] = defaultdict(list)
     for i in sorted(power.lost_inputs | {c for c in pdus.children if pdus.root[c] is None}):

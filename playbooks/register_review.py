@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inventory.model import Device, Snapshot
+from inventory.model import AnyDevice, Snapshot
 from playbooks.request_model import Request
 from playbooks.states import ACCOUNTED_STATES
 
@@ -39,7 +39,7 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def colocated_servers(snapshot: Snapshot, role: str, statuses: tuple[str, ...] = ("active",)) -> list[Device]:
+def colocated_servers(snapshot: Snapshot, role: str, statuses: tuple[str, ...] = ("active",)) -> list[AnyDevice]:
     """The snapshot's devices of the co-location role (workflow.colocation_role) in `statuses`."""
     return [d for d in snapshot.devices if d.role == role and d.status in statuses]
 
