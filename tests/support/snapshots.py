@@ -1,10 +1,23 @@
 """Hand-built snapshots shared by more than one tier: `small_dc` (written into NetBox by
 the integration tests, planned offline by the gateway tests) and `small_snapshot`
-(rendered as HTML by the unit tests, shown in a browser by the integration tests)."""
+(rendered as HTML by the unit tests, shown in a browser by the integration tests); and
+`written_as_json_and_yaml`, a snapshot in both file forms for the file readers' tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from inventory.files import dump_snapshot
 from inventory.model import Snapshot
+
+
+def written_as_json_and_yaml(snapshot: Snapshot, folder: Path) -> dict[str, Path]:
+    """`folder/dc.json` and `folder/dc.yaml` as `dump_snapshot` writes them, by suffix."""
+    paths = {suffix: folder / f"dc.{suffix}" for suffix in ("json", "yaml")}
+    for path in paths.values():
+        dump_snapshot(snapshot, path)
+    return paths
+
 
 def small_dc(sfx: str) -> Snapshot:
     """A hand-built data centre; every name carries `sfx` so tests never collide."""

@@ -22,19 +22,15 @@ from hypothesis import strategies as st
 from inventory.errors import InputError
 from inventory.fastjson import loads_checked
 from inventory.fastyaml import NotPlain, load_plain
-from inventory.files import _Loader, dump_snapshot, load_snapshot, read_structured
+from inventory.files import _Loader, load_snapshot, read_structured
 from inventory.model import Device
 from inventory.synthetic import generate_snapshot
+from tests.support.snapshots import written_as_json_and_yaml
 
 
 @pytest.fixture(scope="module")
 def snapshot_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("snapshots")
-    snapshot = generate_snapshot(60, 900, seed=3)
-    paths = {suffix: folder / f"dc.{suffix}" for suffix in ("json", "yaml")}
-    for path in paths.values():
-        dump_snapshot(snapshot, path)
-    return paths
+    return written_as_json_and_yaml(generate_snapshot(60, 900, seed=3), tmp_path_factory.mktemp("snapshots"))
 
 
 def _exact_yaml(text: str) -> Any:

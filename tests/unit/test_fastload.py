@@ -18,6 +18,7 @@ from inventory.files import dump_snapshot, load_snapshot, read_structured, valid
 from inventory.model import Device, Snapshot, plain, replaced
 from inventory.rows import DeviceRow, PowerPortRow
 from inventory.synthetic import generate_snapshot
+from tests.support.snapshots import written_as_json_and_yaml
 
 
 def by_models(path: Path) -> Any:
@@ -38,10 +39,7 @@ def by_load(path: Path) -> Any:
 @pytest.fixture(scope="module")
 def dumped(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("rows")
-    snapshot = generate_snapshot(40, 700, seed=5)
-    paths = {suffix: folder / f"dc.{suffix}" for suffix in ("json", "yaml")}
-    for path in paths.values():
-        dump_snapshot(snapshot, path)
+    paths = written_as_json_and_yaml(generate_snapshot(40, 700, seed=5), folder)
     compact = folder / "compact.json"  # another form of the same JSON: no indentation
     compact.write_text(json.dumps(json.loads(paths["json"].read_text()), separators=(",", ":")))
     paths["compact"] = compact

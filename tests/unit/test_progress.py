@@ -10,8 +10,9 @@ import pytest
 
 from colo_cli import progress as bar_module
 from colo_cli.progress import TerminalBar, terminal_progress
-from inventory.files import dump_snapshot, load_snapshot
+from inventory.files import load_snapshot
 from inventory.synthetic import generate_snapshot
+from tests.support.snapshots import written_as_json_and_yaml
 from playbooks.context import App
 
 Event = tuple[str, int, int]
@@ -24,12 +25,7 @@ class Terminal(io.StringIO):
 
 @pytest.fixture(scope="module")
 def snapshot_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("progress")
-    snapshot = generate_snapshot(20, 8_000, seed=2, with_power=False)
-    paths = {suffix: folder / f"dc.{suffix}" for suffix in ("json", "yaml")}
-    for path in paths.values():
-        dump_snapshot(snapshot, path)
-    return paths
+    return written_as_json_and_yaml(generate_snapshot(20, 8_000, seed=2, with_power=False), tmp_path_factory.mktemp("progress"))
 
 
 @pytest.mark.parametrize("suffix", ["json", "yaml"])
