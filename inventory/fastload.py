@@ -13,13 +13,14 @@ given twice, text in another order or form than this path encodes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 from pydantic import ValidationError
 
+from inventory.fastjson import same_without_whitespace
 from inventory.model import FILE_CONTEXT, Snapshot, check_references
 from inventory.rows import DeviceRow
 
@@ -32,7 +33,6 @@ _Top = msgspec.defstruct(
     forbid_unknown_fields=True, omit_defaults=True)
 _decode_top = msgspec.json.Decoder(_Top)
 _encode = msgspec.json.Encoder()
-_WHITESPACE = b" \t\n\r"
 
 
 def snapshot_from_json(raw: bytes, checking: Callable[[], None] = lambda: None) -> Snapshot | None:
@@ -47,7 +47,7 @@ def snapshot_from_json(raw: bytes, checking: Callable[[], None] = lambda: None) 
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     encoded = _encode.encode(top)
-    if not _same_without_whitespace(raw, encoded):
+    if not same_without_whitespace(raw, encoded):
         return None
     del encoded, raw  # 200 MB of text: gone before the models build the rest (the
     # caller's reference was handed over with the call)
@@ -65,32 +65,6 @@ def snapshot_from_data(data: Any) -> Snapshot | None:
     except msgspec.ValidationError:
         return None
     return _assemble({k: v for k, v in data.items() if k != "devices"}, rows)
-
-
-def _same_without_whitespace(a: bytes, b: bytes) -> bool:
-    """a == b once every space, tab and line break is taken out of both, compared a few
-    MB at a time (the texts are 100+ MB: no stripped copy of either is made)."""
-    blocks_a, blocks_b = _stripped_blocks(a), _stripped_blocks(b)
-    left_a = left_b = memoryview(b"")
-    while True:
-        if not left_a:
-            left_a = next(blocks_a, None)  # type: ignore[arg-type]
-        if not left_b:
-            left_b = next(blocks_b, None)  # type: ignore[arg-type]
-        if left_a is None or left_b is None:
-            return left_a is None and left_b is None
-        n = min(len(left_a), len(left_b))
-        if left_a[:n] != left_b[:n]:
-            return False
-        left_a, left_b = left_a[n:], left_b[n:]
-
-
-def _stripped_blocks(text: bytes, size: int = 1 << 22) -> Iterator[memoryview]:
-    view = memoryview(text)
-    for start in range(0, len(text), size):
-        block = view[start:start + size].tobytes().translate(None, _WHITESPACE)
-        if block:
-            yield memoryview(block)
 
 
 def _assemble(rest: dict[str, Any], rows: list[DeviceRow]) -> Snapshot | None:
@@ -117,7 +91,8 @@ def _complete(rows: list[DeviceRow]) -> bool:
     file to the models (their error message).
 
     On the way, every repeated string (a site, a rack, a type, a feed, a port's name) is
-    made one object: the decoder makes a new one per occurrence, 60 MB on 200,000 devices."""
+    made one object: the decoder makes a new one per occurrence (at 200,000 devices the
+    process's peak went 617 -> 573 MiB)."""
     same: dict[str, str] = {}
     one = same.setdefault
     for d in rows:

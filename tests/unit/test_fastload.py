@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inventory.errors import InputError
+from inventory.fastjson import same_without_whitespace
 from inventory.files import dump_snapshot, load_snapshot, read_structured, validate_file
 from inventory.model import Device, Snapshot, plain, replaced
 from inventory.rows import DeviceRow, PowerPortRow
@@ -159,6 +162,16 @@ def test_a_broken_cross_reference_in_a_row_gets_the_models_message(tmp_path: Pat
     with pytest.raises(InputError, match=r"unknown power feed 'F-B' \(did you mean 'F-A'\?\)"):
         load_snapshot(path)
     assert by_load(path) == by_models(path)
+
+
+@given(a=st.binary(max_size=40), b=st.binary(max_size=40), block=st.integers(1, 9))
+def test_the_duplicate_key_proof_compares_texts_without_their_whitespace(a: bytes, b: bytes, block: int) -> None:
+    """The comparison runs in blocks (126 MB texts); its answer is the whole texts'."""
+    def strip(text: bytes) -> bytes:
+        return text.translate(None, b" \t\n\r")
+    assert same_without_whitespace(a, b, block) == (strip(a) == strip(b))
+    spaced = a.replace(b"", b" \n")  # whitespace around every byte: blocks of other lengths
+    assert same_without_whitespace(a, spaced, block) and same_without_whitespace(spaced, a, block)
 
 
 def test_either_kind_is_copied_and_read_the_same(tmp_path: Path) -> None:
