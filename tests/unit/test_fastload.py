@@ -7,6 +7,7 @@ Every test compares `load_snapshot` with the models' own reading of the same fil
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,22 @@ def test_rows_dump_and_load_back_to_the_same_file(dumped: dict[str, Path], tmp_p
     again = tmp_path / "again.json"
     dump_snapshot(load_snapshot(dumped["json"]), again)
     assert again.read_bytes() == dumped["json"].read_bytes()
+
+
+def test_rows_and_models_write_the_same_file(tmp_path: Path) -> None:
+    """A YAML date in a custom field, a float, a nested list: the file `dump_snapshot`
+    writes from rows is the one it writes from the models."""
+    data = json.loads(json.dumps(BASE))
+    data["devices"][1]["custom_fields"] = {"bandwidth_mbps": 20.5, "installed": date(2024, 1, 2), "tags": ["a", 1]}
+    source = write(tmp_path, data, "yaml")
+    rows = load_snapshot(source)
+    models = validate_file(Snapshot, read_structured(source), source)
+    assert type(rows.devices[1]) is DeviceRow and type(models.devices[1]) is Device
+    for suffix in ("json", "yaml"):
+        dump_snapshot(rows, tmp_path / f"rows.{suffix}")
+        dump_snapshot(models, tmp_path / f"models.{suffix}")
+        assert (tmp_path / f"rows.{suffix}").read_bytes() == (tmp_path / f"models.{suffix}").read_bytes()
+    assert "installed: '2024-01-02'" in (tmp_path / "rows.yaml").read_text()
 
 
 # --- bad and odd values: the rows accept only what the models accept, with their values ---
