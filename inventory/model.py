@@ -34,7 +34,6 @@ from msgspec import Struct
 
 from pydantic import (BaseModel, ConfigDict, Field, SerializationInfo, ValidationInfo, field_serializer,
                       field_validator, model_validator)
-from pydantic_core import to_jsonable_python
 
 from inventory.limits import DEVICE_TYPE_U_HEIGHT_MAX, INT_MAX, POSITION_MAX, RACK_U_HEIGHT_MAX, SMALL_INT_MAX
 from inventory.names import slugify
@@ -404,11 +403,12 @@ class Snapshot(Strict):
     @field_serializer("devices")
     def _devices_as_models_or_rows(self, devices: list[AnyDevice], info: SerializationInfo) -> list[Any]:
         """`model_dump` of either kind of device (a row has no `model_dump` of its own)."""
-        dumps = [d.model_dump(mode=info.mode, exclude_defaults=info.exclude_defaults,
-                              exclude_none=info.exclude_none) if isinstance(d, BaseModel)
-                 else row_plain(d, exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none)
-                 for d in devices]
-        return to_jsonable_python(dumps) if info.mode == "json" else dumps
+        # pydantic then serialises the returned data for the mode (a date in a custom field
+        # becomes its ISO text in JSON, as for a model)
+        return [d.model_dump(mode=info.mode, exclude_defaults=info.exclude_defaults,
+                             exclude_none=info.exclude_none) if isinstance(d, BaseModel)
+                else row_plain(d, exclude_defaults=info.exclude_defaults, exclude_none=info.exclude_none)
+                for d in devices]
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> "Snapshot":
