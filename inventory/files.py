@@ -30,11 +30,11 @@ from pydantic import BaseModel, ValidationError
 
 from inventory.errors import ColoError, InputError
 from inventory.fastjson import dumps_indented, loads_checked
+from inventory.fastload import snapshot_from_data, snapshot_from_json
 from inventory.fastyaml import NotPlain, load_plain
 from inventory.heap import building_long_lived
 from inventory.model import FILE_CONTEXT, Snapshot
 from inventory.progress import Progress, no_progress
-from inventory.fastload import snapshot_from_data, snapshot_from_json
 
 DEMO_NAME = "demo"
 

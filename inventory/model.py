@@ -31,7 +31,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from msgspec import Struct
-
 from pydantic import (BaseModel, ConfigDict, Field, SerializationInfo, ValidationInfo, field_serializer,
                       field_validator, model_validator)
 
