@@ -12,8 +12,8 @@ from colo_cli import progress as bar_module
 from colo_cli.progress import TerminalBar, terminal_progress
 from inventory.files import load_snapshot
 from inventory.synthetic import generate_snapshot
-from tests.support.snapshots import written_as_json_and_yaml
 from playbooks.context import App
+from tests.support.snapshots import written_as_json_and_yaml
 
 Event = tuple[str, int, int]
 
