@@ -30,13 +30,14 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
+import msgspec
 from msgspec import Struct
 from pydantic import (BaseModel, ConfigDict, Field, SerializationInfo, ValidationInfo, field_serializer,
                       field_validator, model_validator)
 
 from inventory.limits import DEVICE_TYPE_U_HEIGHT_MAX, INT_MAX, POSITION_MAX, RACK_U_HEIGHT_MAX, SMALL_INT_MAX
 from inventory.names import slugify
-from inventory.rows import DeviceRow, OutletRefRow, PowerOutletRow, PowerPortRow, replace_row, row_plain
+from inventory.rows import DeviceRow, row_plain
 
 Face = Literal["front", "rear"]
 Phase = Literal["single-phase", "three-phase"]
@@ -216,18 +217,15 @@ class Device(Keyed):
         return self
 
 
-#: a snapshot's device, port, outlet, outlet reference: a model (built in code, read from
-#: NetBox) or a row (read from a file); both have the same fields
+#: a snapshot's device: a model (built in code, read from NetBox) or a row (read from a
+#: file, inventory/rows.py); both have the same fields, and so do their ports and outlets
 AnyDevice = Device | DeviceRow
-AnyPowerPort = PowerPort | PowerPortRow
-AnyPowerOutlet = PowerOutlet | PowerOutletRow
-AnyOutletRef = OutletRef | OutletRefRow
 ModelOrRow = TypeVar("ModelOrRow", bound=BaseModel | Struct)
 
 
 def replaced(obj: ModelOrRow, **changes: Any) -> ModelOrRow:
     """A copy with these fields changed (`model_copy(update=...)`) of a model or a row."""
-    return obj.model_copy(update=changes) if isinstance(obj, BaseModel) else replace_row(obj, **changes)
+    return obj.model_copy(update=changes) if isinstance(obj, BaseModel) else msgspec.structs.replace(obj, **changes)
 
 
 def plain(obj: BaseModel | Struct) -> dict[str, Any]:
@@ -412,7 +410,7 @@ class Snapshot(Strict):
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> "Snapshot":
         context = info.context or {}
-        if context.get("references", True):  # False: the caller checks them (inventory/rows.py)
+        if context.get("references", True):  # False: the caller checks them (inventory/fastload.py)
             check_references(self, creation_rules=bool(context.get("creation_rules")))
         return self
 

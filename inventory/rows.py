@@ -19,7 +19,7 @@ the models.
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -95,11 +95,3 @@ def row_plain(row: Struct, *, exclude_defaults: bool = False, exclude_none: bool
             value = dict(value)
         out[name] = value
     return out
-
-
-Row = TypeVar("Row", bound=Struct)
-
-
-def replace_row(row: Row, **changes: Any) -> Row:
-    """A copy of a row with these fields changed."""
-    return msgspec.structs.replace(row, **changes)
